@@ -1,0 +1,67 @@
+/**
+ * The state transition [ACC-8]: `apply(state, op, env)` is the new state, or the `ProtocolError` naming
+ * the rule the op breaks, in which case nothing changed. Pure: the input state is never modified.
+ */
+import { ProtocolError } from "./errors.ts"
+import type { Op, OpKind, OpOf } from "./ops.ts"
+import { cloneState, type Env, type State } from "./state.ts"
+import { processInitialize } from "./transition/init.ts"
+import { processAdvanceEpoch } from "./transition/epoch.ts"
+import {
+  processClaim, processFundPool, processMinerBond, processMinerUnbond, processMinerWithdraw, processUnjail, processWitnessBond,
+  processWitnessUnbond, processWitnessWithdraw
+} from "./transition/stake.ts"
+import { processRegisterName, processTransferName } from "./transition/names.ts"
+import { processFinalizeRound, processSubmitAggregate } from "./transition/rounds.ts"
+import {
+  processOpenReveal, processPinLeaf, processProveBadOrder, processProveBadWeight, processProveEquivocation, processProveLeafMismatch,
+  processResolveReveal, processRespondReveal
+} from "./transition/challenges.ts"
+import { processExecute, processPropose, processVeto } from "./transition/governance.ts"
+import { processClaimWitnessReward } from "./transition/rewards.ts"
+
+type Processors = { readonly [K in OpKind]: (s: State, op: OpOf<K>, env: Env) => void }
+
+export const PROCESSORS: Processors = {
+  initialize: processInitialize,
+  minerBond: processMinerBond,
+  minerUnbond: processMinerUnbond,
+  minerWithdraw: processMinerWithdraw,
+  unjail: processUnjail,
+  witnessBond: processWitnessBond,
+  witnessUnbond: processWitnessUnbond,
+  witnessWithdraw: processWitnessWithdraw,
+  claim: processClaim,
+  fundPool: processFundPool,
+  registerName: processRegisterName,
+  transferName: processTransferName,
+  advanceEpoch: processAdvanceEpoch,
+  submitAggregate: processSubmitAggregate,
+  finalizeRound: processFinalizeRound,
+  proveEquivocation: processProveEquivocation,
+  pinLeaf: processPinLeaf,
+  proveBadWeight: processProveBadWeight,
+  proveBadOrder: processProveBadOrder,
+  proveLeafMismatch: processProveLeafMismatch,
+  openReveal: processOpenReveal,
+  respondReveal: processRespondReveal,
+  resolveReveal: processResolveReveal,
+  propose: processPropose,
+  veto: processVeto,
+  execute: processExecute,
+  claimWitnessReward: processClaimWitnessReward
+}
+
+export const apply = (state: State, op: Op, env: Env): State | ProtocolError => {
+  const next = cloneState(state)
+  try {
+    const process = PROCESSORS[op.kind] as (s: State, op: Op, env: Env) => void
+    process(next, op, env)
+    return next
+  } catch (e) {
+    if (e instanceof ProtocolError) return e
+    throw e
+  }
+}
+
+export const isError = (x: State | ProtocolError): x is ProtocolError => x instanceof ProtocolError
