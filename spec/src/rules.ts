@@ -5,7 +5,7 @@
  */
 export const FAMILIES = {
   ENC: 1, HSH: 2, SIG: 3, NAM: 4, RTE: 5, RCP: 6, MRK: 7, AGG: 8, STK: 9, EPC: 10, CMT: 11,
-  RND: 12, QRM: 13, EQV: 14, BLF: 15, RVL: 16, SLS: 17, GOV: 18, RWD: 19, ACC: 20, CLI: 21, API: 22, VER: 23, CNF: 24
+  RND: 12, QRM: 13, EQV: 14, BLF: 15, RVL: 16, SLS: 17, GOV: 18, RWD: 19, ACC: 20, CLI: 21, API: 22, VER: 23, CNF: 24, EXT: 25
 } as const
 export type Family = keyof typeof FAMILIES
 export type RuleId = `${Family}-${number}`

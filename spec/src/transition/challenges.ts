@@ -174,9 +174,9 @@ const receiptMatches = (r: Receipt, pin: LeafPinAccount, agg: AggregateAccount):
 export const processOpenReveal = (s: State, op: OpOf<"openReveal">, env: Env): void => {
   const ref = op.leafRef
   const t = challengeable(s, ref, env)
-  ensure(ref.index < t.agg.receiptCount, "RVL-3", `leaf ${ref.index} is outside a tree of ${t.agg.receiptCount}`)
-  // One reveal challenge per leaf [RVL-4].
-  ensure(!s.challenges.has(pinKey(ref.epoch, ref.nameHash, ref.miner, ref.index)), "RVL-4", "this leaf is already challenged")
+  ensure(ref.index < t.agg.receiptCount, "RVL-2", `leaf ${ref.index} is outside a tree of ${t.agg.receiptCount}`)
+  // One reveal challenge per leaf [RVL-3].
+  ensure(!s.challenges.has(pinKey(ref.epoch, ref.nameHash, ref.miner, ref.index)), "RVL-3", "this leaf is already challenged")
 
   // The challenger bonds, so that reveal challenges cost something to spam [RVL-1].
   const bond = p(s, "challengeBond")
@@ -198,7 +198,7 @@ export const processOpenReveal = (s: State, op: OpOf<"openReveal">, env: Env): v
 
 const openChallenge = (s: State, ref: LeafRef) => {
   const c = s.challenges.get(pinKey(ref.epoch, ref.nameHash, ref.miner, ref.index))
-  ensure(c !== undefined && c.status === CHALLENGE_STATUS.open, "RVL-5", "no open reveal challenge on this leaf")
+  ensure(c !== undefined && c.status === CHALLENGE_STATUS.open, "RVL-4", "no open reveal challenge on this leaf")
   const round = s.rounds.get(roundKey(ref.epoch, ref.nameHash))
   ensure(round !== undefined, "ACC-7", "round missing for a challenge")
   return { c, round }
@@ -206,21 +206,21 @@ const openChallenge = (s: State, ref: LeafRef) => {
 
 /**
  * The miner answers with the pinned leaf's receipt and the witness's valid signature on it; the leaf's
- * weight must also be right [RVL-6..9]. A good answer rejects the challenge and the bond goes to the
- * miner [RVL-10].
+ * weight must also be right [RVL-5..8]. A good answer rejects the challenge and the bond goes to the
+ * miner [RVL-9].
  */
 export const processRespondReveal = (s: State, op: OpOf<"respondReveal">, env: Env): void => {
   const ref = op.leafRef
   const { c, round } = openChallenge(s, ref)
-  ensure(env.slot < c.deadline, "RVL-6", `the response window ended at slot ${c.deadline}`)
+  ensure(env.slot < c.deadline, "RVL-5", `the response window ended at slot ${c.deadline}`)
   const pin = s.pins.get(pinKey(ref.epoch, ref.nameHash, ref.miner, ref.index))
-  ensure(pin !== undefined, "RVL-7", "pin the challenged leaf first")
+  ensure(pin !== undefined, "RVL-6", "pin the challenged leaf first")
   const agg = submittedAggregate(s, ref)
-  ensure(equal(receiptHash(op.receipt, op.signature), pin.receiptHash), "RVL-8", "the receipt does not hash to the leaf")
-  ensure(receiptMatches(op.receipt, pin, agg), "RVL-8", "the receipt does not match the leaf and the aggregate")
+  ensure(equal(receiptHash(op.receipt, op.signature), pin.receiptHash), "RVL-7", "the receipt does not hash to the leaf")
+  ensure(receiptMatches(op.receipt, pin, agg), "RVL-7", "the receipt does not match the leaf and the aggregate")
   ensure(verify(op.receipt.witness, receiptDigest(op.receipt), op.signature), "SIG-2", "the witness signature does not verify")
   const stake = witnessStakeAt(s.witnesses.get(witnessKey(pin.witness)), ref.epoch)
-  ensure(pin.weight === stake && stake > 0n, "RVL-9", "the leaf's weight is not the witness's stake")
+  ensure(pin.weight === stake && stake > 0n, "RVL-8", "the leaf's weight is not the witness's stake")
 
   c.status = CHALLENGE_STATUS.rejected
   round.openChallenges -= 1
@@ -231,13 +231,13 @@ export const processRespondReveal = (s: State, op: OpOf<"respondReveal">, env: E
 
 /**
  * After the deadline anyone settles an unanswered challenge: upheld, the miner is slashed, its
- * aggregate stripped and the bond returned [RVL-11]; if the aggregate was stripped meanwhile, the
- * challenge is moot and only the bond returns [RVL-12].
+ * aggregate stripped and the bond returned [RVL-10]; if the aggregate was stripped meanwhile, the
+ * challenge is moot and only the bond returns [RVL-11].
  */
 export const processResolveReveal = (s: State, op: OpOf<"resolveReveal">, env: Env): void => {
   const ref = op.leafRef
   const { c, round } = openChallenge(s, ref)
-  ensure(env.slot >= c.deadline, "RVL-11", `the miner may answer until slot ${c.deadline}`)
+  ensure(env.slot >= c.deadline, "RVL-10", `the miner may answer until slot ${c.deadline}`)
   const agg = submittedAggregate(s, ref)
   round.openChallenges -= 1
   payOut(s, c.challenger, c.bond)
