@@ -1,0 +1,40 @@
+/**
+ * The `dotdns` command: every user's entry point. Each subcommand lives with the feature it drives and
+ * is imported lazily, so `dotdns resolve` does not load the simulator.
+ */
+type Runner = (argv: string[]) => Promise<number | void>
+
+const COMMANDS: Record<string, { readonly summary: string; readonly load: () => Promise<Runner> }> = {
+  localnet: {
+    summary: "run a local Solana JSON-RPC/PubSub endpoint over an in-process SVM with the dotdns program",
+    load: async () => (await import("../reference/localnet/cli.ts")).runLocalnetCli
+  }
+}
+
+const usage = (): string =>
+  [
+    "dotdns — censorship-resistant .dns names anchored on Solana (spec v1)",
+    "",
+    "usage: dotdns <command> [options]",
+    "",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`),
+    "",
+    "dotdns <command> --help shows a command's options."
+  ].join("\n")
+
+const main = async (argv: string[]): Promise<number> => {
+  const [name, ...rest] = argv
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage())
+    return name === undefined ? 1 : 0
+  }
+  const cmd = COMMANDS[name]
+  if (cmd === undefined) {
+    console.error(`dotdns: unknown command "${name}"\n\n${usage()}`)
+    return 2
+  }
+  const run = await cmd.load()
+  return (await run(rest)) ?? 0
+}
+
+process.exitCode = await main(process.argv.slice(2))
