@@ -6,16 +6,20 @@ import { domainToASCII } from "node:url"
 import { H, TAGS } from "./hash.ts"
 import { reject, type ProtocolError } from "./errors.ts"
 
+// #region name-limits
 export const NAME_MAX = 253
 export const LABEL_MAX = 63
 export const TLD = "dns"
+// #endregion name-limits
 
+// #region check-normalized
 /**
  * The checks every normalized name passes; the program runs exactly these on the bytes it is given.
  * Returns the broken rule, or undefined for a valid name.
  */
 export const checkNormalized = (name: string): ProtocolError | undefined => {
-  if (name.length === 0 || name.length > NAME_MAX) return reject("NAM-2", `name length ${name.length} is not in 1..${NAME_MAX}`)
+  const bytes = Buffer.byteLength(name, "utf8")
+  if (bytes === 0 || bytes > NAME_MAX) return reject("NAM-2", `name length ${bytes} bytes is not in 1..${NAME_MAX}`)
   const labels = name.split(".")
   if (labels.length < 2) return reject("NAM-4", "a name has at least one label before .dns")
   if (labels[labels.length - 1] !== TLD) return reject("NAM-4", "name must end in .dns")
@@ -31,7 +35,9 @@ export const checkNormalized = (name: string): ProtocolError | undefined => {
   }
   return undefined
 }
+// #endregion check-normalized
 
+// #region normalize-name
 /**
  * Normalizes user input [NAM-1]: drops one trailing dot, maps IDNA (UTS #46, non-transitional) to
  * A-labels, lowercases, then requires the result to pass `checkNormalized`.
@@ -43,6 +49,9 @@ export const normalizeName = (input: string): string | ProtocolError => {
   if (ascii === "") return reject("NAM-1", `"${input}" is not a valid internationalized domain name`)
   return checkNormalized(ascii) ?? ascii
 }
+// #endregion normalize-name
 
+// #region name-hash
 /** `name_hash = H("dotdns/v1/name", normalized)` [NAM-6]; the input must already be normalized. */
 export const nameHash = (normalized: string): Uint8Array => H(TAGS.name, new TextEncoder().encode(normalized))
+// #endregion name-hash

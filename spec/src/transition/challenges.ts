@@ -23,11 +23,14 @@ import { slash, strip } from "./slashing.ts"
 
 // ------------------------------------------------------------------------------------------ equivocation
 
+// #region prove-equivocation
 export const processProveEquivocation = (s: State, op: OpOf<"proveEquivocation">, env: Env): void => {
   configOf(s)
   const a = op.first.statement
-  // Equivocation about epoch E is provable while E's aggregates can be challenged [EQV-4].
-  ensure(env.slot < challengeEnd(s, a.epoch), "EQV-4", "the challenge window of that epoch is over")
+  // Equivocation about epoch E is provable while E's aggregates can be challenged: until the round's
+  // stored challenge_end, or for a round never opened, the end computed from the parameters [EQV-4].
+  const end = s.rounds.get(roundKey(a.epoch, a.nameHash))?.challengeEnd ?? challengeEnd(s, a.epoch)
+  ensure(env.slot < end, "EQV-4", "the challenge window of that epoch is over")
   // Each statement carries the miner's signature, proven by the Ed25519 program [SIG-2].
   const digestA = aggregateDigest(a)
   ensure(verify(a.miner, digestA, op.first.signature), "SIG-2", "the first statement's signature does not verify")
@@ -76,15 +79,19 @@ export const processProveEquivocation = (s: State, op: OpOf<"proveEquivocation">
     })
   }
 }
+// #endregion prove-equivocation
 
 // ------------------------------------------------------------------------------------------------ pins
 
+// #region submitted-aggregate
 const submittedAggregate = (s: State, ref: LeafRef): AggregateAccount => {
   const agg = s.aggregates.get(aggregateKey(ref.epoch, ref.nameHash, ref.miner))
   ensure(agg !== undefined && (agg.flags & AGGREGATE_FLAG.submitted) !== 0, "BLF-1", "no submitted aggregate by this miner in this round")
   return agg
 }
+// #endregion submitted-aggregate
 
+// #region pin-leaf
 /** Anyone may pin a leaf by proving its inclusion in a submitted aggregate [BLF-2], [MRK-5]. */
 export const processPinLeaf = (s: State, op: OpOf<"pinLeaf">, _env: Env): void => {
   const ref = op.leafRef
@@ -109,12 +116,15 @@ export const processPinLeaf = (s: State, op: OpOf<"pinLeaf">, _env: Env): void =
   }
   s.pins.set(pinKey(ref.epoch, ref.nameHash, ref.miner, ref.index), pin)
 }
+// #endregion pin-leaf
 
+// #region pin-of
 const pinOf = (s: State, ref: LeafRef, index: number): LeafPinAccount => {
   const pin = s.pins.get(pinKey(ref.epoch, ref.nameHash, ref.miner, index))
   ensure(pin !== undefined, "BLF-6", `leaf ${index} is not pinned`)
   return pin
 }
+// #endregion pin-of
 
 interface Target {
   agg: AggregateAccount
@@ -122,6 +132,7 @@ interface Target {
   entry: MinerEntry
 }
 
+// #region challengeable
 /** A challenge targets a submitted, not yet stripped aggregate, inside the challenge window [BLF-4], [BLF-5]. */
 const challengeable = (s: State, ref: LeafRef, env: Env): Target => {
   const agg = submittedAggregate(s, ref)
@@ -138,7 +149,9 @@ const uphold = (s: State, t: Target, ref: LeafRef, challenger: Uint8Array): void
   slash(s, t.entry, challenger)
   strip(s, ref.epoch, ref.nameHash, t.agg.memberIndex)
 }
+// #endregion challengeable
 
+// #region prove-bad-weight
 /** A leaf's weight must be its witness's stake in the epoch, and not zero [BLF-7]. */
 export const processProveBadWeight = (s: State, op: OpOf<"proveBadWeight">, env: Env): void => {
   const t = challengeable(s, op.leafRef, env)
@@ -147,7 +160,9 @@ export const processProveBadWeight = (s: State, op: OpOf<"proveBadWeight">, env:
   ensure(pin.weight !== stake || pin.weight === 0n, "BLF-7", `the leaf's weight ${pin.weight} equals the witness's stake`)
   uphold(s, t, op.leafRef, op.challenger)
 }
+// #endregion prove-bad-weight
 
+// #region prove-bad-order
 /** Adjacent leaves must have strictly increasing witness keys: no duplicate, no disorder [BLF-8]. */
 export const processProveBadOrder = (s: State, op: OpOf<"proveBadOrder">, env: Env): void => {
   const t = challengeable(s, op.leafRef, env)
@@ -156,7 +171,9 @@ export const processProveBadOrder = (s: State, op: OpOf<"proveBadOrder">, env: E
   ensure(compare(left.witness, right.witness) >= 0, "BLF-8", "the two leaves are in strictly increasing witness order")
   uphold(s, t, op.leafRef, op.challenger)
 }
+// #endregion prove-bad-order
 
+// #region prove-leaf-mismatch
 /** A revealed receipt that hashes to the leaf must agree with the leaf and the aggregate [BLF-9], [BLF-10]. */
 export const processProveLeafMismatch = (s: State, op: OpOf<"proveLeafMismatch">, env: Env): void => {
   const t = challengeable(s, op.leafRef, env)
@@ -168,9 +185,11 @@ export const processProveLeafMismatch = (s: State, op: OpOf<"proveLeafMismatch">
 
 const receiptMatches = (r: Receipt, pin: LeafPinAccount, agg: AggregateAccount): boolean =>
   equal(r.witness, pin.witness) && r.epoch === agg.epoch && equal(r.nameHash, agg.nameHash) && equal(r.routeHash, agg.routeHash)
+// #endregion prove-leaf-mismatch
 
 // ---------------------------------------------------------------------------------------------- reveal
 
+// #region open-reveal
 export const processOpenReveal = (s: State, op: OpOf<"openReveal">, env: Env): void => {
   const ref = op.leafRef
   const t = challengeable(s, ref, env)
@@ -195,7 +214,9 @@ export const processOpenReveal = (s: State, op: OpOf<"openReveal">, env: Env): v
   })
   t.round.openChallenges += 1
 }
+// #endregion open-reveal
 
+// #region open-challenge
 const openChallenge = (s: State, ref: LeafRef) => {
   const c = s.challenges.get(pinKey(ref.epoch, ref.nameHash, ref.miner, ref.index))
   ensure(c !== undefined && c.status === CHALLENGE_STATUS.open, "RVL-4", "no open reveal challenge on this leaf")
@@ -203,7 +224,9 @@ const openChallenge = (s: State, ref: LeafRef) => {
   ensure(round !== undefined, "ACC-7", "round missing for a challenge")
   return { c, round }
 }
+// #endregion open-challenge
 
+// #region respond-reveal
 /**
  * The miner answers with the pinned leaf's receipt and the witness's valid signature on it; the leaf's
  * weight must also be right [RVL-5..8]. A good answer rejects the challenge and the bond goes to the
@@ -228,7 +251,9 @@ export const processRespondReveal = (s: State, op: OpOf<"respondReveal">, env: E
   if (entry !== undefined) entry.claimable = add(entry.claimable, c.bond)
   else configOf(s).rewardPool = add(configOf(s).rewardPool, c.bond)
 }
+// #endregion respond-reveal
 
+// #region resolve-reveal
 /**
  * After the deadline anyone settles an unanswered challenge: upheld, the miner is slashed, its
  * aggregate stripped and the bond returned [RVL-10]; if the aggregate was stripped meanwhile, the
@@ -250,4 +275,5 @@ export const processResolveReveal = (s: State, op: OpOf<"resolveReveal">, env: E
   if (entry !== undefined) slash(s, entry, c.challenger)
   strip(s, ref.epoch, ref.nameHash, agg.memberIndex)
 }
+// #endregion resolve-reveal
 

@@ -18,13 +18,18 @@ export const emptyCommittee = (epoch: bigint, seed: Uint8Array): CommitteeAccoun
   members: Array.from({ length: MAX_COMMITTEE }, () => ({ key: zeros(32), stake: 0n }))
 })
 
+// #region next-seed
 /** `seed_e = H("dotdns/v1/seed", seed_{e-1} ‖ u64(e) ‖ state_digest)` [CMT-1]. */
 export const nextSeed = (prev: Uint8Array, epoch: bigint, digest: Uint8Array): Uint8Array => H(TAGS.seed, prev, u64le(epoch), digest)
+// #endregion next-seed
 
+// #region sample-draw
 /** The draw for seat i: the first 8 bytes of `H("dotdns/v1/sample", seed ‖ u8(i))`, little-endian [CMT-4]. */
 export const sampleDraw = (seed: Uint8Array, i: number): bigint =>
   new DataView(H(TAGS.sample, seed, Uint8Array.of(i)).buffer).getBigUint64(0, true)
+// #endregion sample-draw
 
+// #region select-committee
 /**
  * Committee selection [CMT-2..5]. Eligible miners have active stake of at least `min_miner_stake`, are
  * not jailed, and in allowlist mode are on the allowlist. Allowlist mode seats every eligible miner;
@@ -57,7 +62,9 @@ export const selectCommittee = (
   }
   return chosen.sort((a, b) => a.index - b.index)
 }
+// #endregion select-committee
 
+// #region advance-epoch
 export const processAdvanceEpoch = (s: State, _op: OpOf<"advanceEpoch">, env: Env): void => {
   const config = configOf(s)
   const next = config.currentEpoch + 1n
@@ -92,6 +99,7 @@ export const processAdvanceEpoch = (s: State, _op: OpOf<"advanceEpoch">, env: En
   })
   s.committees.set(next.toString(), committee)
 }
+// #endregion advance-epoch
 
 export const memberIndex = (c: CommitteeAccount, key: Uint8Array): number => {
   for (let i = 0; i < c.memberCount; i++) if (equal(c.members[i]!.key, key)) return i

@@ -14,6 +14,7 @@ import { padKeys, zeroChange } from "./init.ts"
 
 const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0)
 
+// #region check-change
 /** A change names one thing and leaves every unused field zero [GOV-3]. */
 export const checkChange = (c: Change): void => {
   switch (c.kind) {
@@ -32,6 +33,7 @@ export const checkChange = (c: Change): void => {
       ensure(false, "GOV-3", `change kind ${c.kind} does not exist`)
   }
 }
+// #endregion check-change
 
 export interface Governed {
   params: bigint[]
@@ -39,6 +41,7 @@ export interface Governed {
   authority: Uint8Array
 }
 
+// #region apply-changes-to
 /** What a change set would make of the governed part of Config, in order [GOV-6]. */
 export const applyChangesTo = (config: ConfigAccount, changes: readonly Change[]): Governed => {
   const out: Governed = {
@@ -64,18 +67,24 @@ export const applyChangesTo = (config: ConfigAccount, changes: readonly Change[]
   }
   return out
 }
+// #endregion apply-changes-to
 
+// #region check-outcome
 /** The result of a change set must be a valid configuration [GOV-8] with an allowlist that fits [GOV-9]. */
 const checkOutcome = (g: Governed): void => {
   const bad = checkParams(g.params)
   if (bad) throw bad
   ensure(g.allowlist.length <= MAX_ALLOWLIST, "GOV-9", `the allowlist would hold ${g.allowlist.length} > ${MAX_ALLOWLIST} keys`)
 }
+// #endregion check-outcome
 
+// #region governance-weight
 /** Voting and proposing weight: active miner stake plus the witness stake of the current epoch. */
 export const governanceWeight = (s: State, key: Uint8Array): bigint =>
   (findMiner(s, key)?.active ?? 0n) + witnessStakeAt(s.witnesses.get(witnessKey(key)), configOf(s).currentEpoch)
+// #endregion governance-weight
 
+// #region propose
 export const processPropose = (s: State, op: OpOf<"propose">, _env: Env): void => {
   const config = configOf(s)
   // The governance authority proposes; so may any key whose stake reaches a non-zero threshold [GOV-1].
@@ -110,7 +119,9 @@ export const processPropose = (s: State, op: OpOf<"propose">, _env: Env): void =
     changes: [...op.changes.map((c) => ({ ...c, key: new Uint8Array(c.key) })), ...Array.from({ length: MAX_CHANGES - op.changes.length }, zeroChange)]
   })
 }
+// #endregion propose
 
+// #region veto
 export const processVeto = (s: State, op: OpOf<"veto">, _env: Env): void => {
   const config = configOf(s)
   const proposal = s.proposals.get(proposalKey(op.proposalId))
@@ -134,7 +145,9 @@ export const processVeto = (s: State, op: OpOf<"veto">, _env: Env): void => {
   // Vetoes of at least veto_bps of the stake bonded at proposal time cancel it [GOV-5].
   if (proposal.vetoStake * BPS >= p(s, "vetoBps") * proposal.stakeSnapshot) proposal.status = PROPOSAL_STATUS.vetoed
 }
+// #endregion veto
 
+// #region execute
 export const processExecute = (s: State, op: OpOf<"execute">, _env: Env): void => {
   const config = configOf(s)
   const proposal = s.proposals.get(proposalKey(op.proposalId))
@@ -142,6 +155,10 @@ export const processExecute = (s: State, op: OpOf<"execute">, _env: Env): void =
   ensure(proposal.status === PROPOSAL_STATUS.queued, "GOV-11", `proposal ${op.proposalId} is not queued`)
   // Never before eta [GOV-15], and one scheduled change set at a time [GOV-16].
   ensure(config.currentEpoch >= proposal.etaEpoch, "GOV-15", `eta is epoch ${proposal.etaEpoch}, now ${config.currentEpoch}`)
+  // A proposal not executed within min_timelock_epochs of its eta has expired: an old queued
+  // proposal cannot be sprung later, when its vetoes no longer count [GOV-17].
+  const expiry = proposal.etaEpoch + p(s, "minTimelockEpochs")
+  ensure(config.currentEpoch <= expiry, "GOV-17", `the proposal expired after epoch ${expiry}`)
   ensure(config.pendingCount === 0, "GOV-16", "another change set is already scheduled")
   const changes = proposal.changes.slice(0, proposal.changeCount)
   checkOutcome(applyChangesTo(config, changes))
@@ -151,7 +168,9 @@ export const processExecute = (s: State, op: OpOf<"execute">, _env: Env): void =
   config.pendingActivationEpoch = config.currentEpoch + 1n
   proposal.status = PROPOSAL_STATUS.executed
 }
+// #endregion execute
 
+// #region activate-changes
 /** Called by the epoch crank: the scheduled set replaces the governed fields [GOV-6]. */
 export const activateChanges = (s: State): void => {
   const config = configOf(s)
@@ -164,4 +183,5 @@ export const activateChanges = (s: State): void => {
   config.pendingCount = 0
   config.pendingActivationEpoch = 0n
 }
+// #endregion activate-changes
 

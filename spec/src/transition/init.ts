@@ -16,9 +16,12 @@ export const padKeys = (keys: readonly Uint8Array[], n: number): Uint8Array[] =>
   ...Array.from({ length: n - keys.length }, () => zeros(32))
 ]
 
+// #region genesis-seed
 /** `seed_0 = H("dotdns/v1/genesis", authority ‖ u64(epoch))` [CMT-1]. */
 export const genesisSeed = (authority: Uint8Array, epoch: bigint): Uint8Array => H(TAGS.genesis, authority, u64le(epoch))
+// #endregion genesis-seed
 
+// #region initialize
 export const processInitialize = (s: State, op: OpOf<"initialize">, env: Env): void => {
   // The protocol is initialized once [ACC-9].
   ensure(s.config === undefined, "ACC-9", "the protocol is already initialized")
@@ -57,6 +60,7 @@ export const processInitialize = (s: State, op: OpOf<"initialize">, env: Env): v
   }
   s.committees.set(epoch.toString(), emptyCommittee(epoch, seed))
 }
+// #endregion initialize
 
 export const emptyMinerEntry = () => ({
   key: zeros(32),

@@ -9,6 +9,7 @@ import type { OpOf } from "../ops.ts"
 import { add, configOf, deposit, ensure, nameKey, p, type Env, type State } from "../state.ts"
 import { LAYOUT_VERSION } from "../version.ts"
 
+// #region register-name
 export const processRegisterName = (s: State, op: OpOf<"registerName">, _env: Env): void => {
   const config = configOf(s)
   // The program sees only the normalized form and checks it byte by byte [NAM-2..5].
@@ -39,7 +40,9 @@ export const processRegisterName = (s: State, op: OpOf<"registerName">, _env: En
   }
   s.names.set(nameKey(hash), account)
 }
+// #endregion register-name
 
+// #region transfer-name
 export const processTransferName = (s: State, op: OpOf<"transferName">, _env: Env): void => {
   configOf(s)
   const name = s.names.get(nameKey(op.nameHash))
@@ -48,3 +51,4 @@ export const processTransferName = (s: State, op: OpOf<"transferName">, _env: En
   ensure(equal(name.owner, op.owner), "NAM-10", "only the owner may transfer a name")
   name.owner = new Uint8Array(op.newOwner)
 }
+// #endregion transfer-name

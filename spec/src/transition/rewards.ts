@@ -9,13 +9,16 @@ import {
 } from "../state.ts"
 import { LAYOUT_VERSION } from "../version.ts"
 
+// #region witness-share
 /**
  * `amount = ⌊⌊pool · stake_m / S⌋ · weight / support⌋` where S is the round's supporting committee
  * stake, stake_m the aggregate's miner's committee stake, and support the aggregate's [RWD-5].
  */
 export const witnessShare = (pool: bigint, memberStake: bigint, supporting: bigint, weight: bigint, support: bigint): bigint =>
   mulDiv(mulDiv(pool, memberStake, supporting), weight, support)
+// #endregion witness-share
 
+// #region claim-witness-reward
 export const processClaimWitnessReward = (s: State, op: OpOf<"claimWitnessReward">, _env: Env): void => {
   const ref = op.leafRef
   const round = s.rounds.get(roundKey(ref.epoch, ref.nameHash))
@@ -52,3 +55,4 @@ export const processClaimWitnessReward = (s: State, op: OpOf<"claimWitnessReward
     amount
   })
 }
+// #endregion claim-witness-reward

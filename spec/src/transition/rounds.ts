@@ -24,15 +24,20 @@ import { slash, strip } from "./slashing.ts"
 
 export const NO_MEMBER = 0xff
 
+// #region submit-window
 /** The submit window of epoch E's round is the first `submit_window_slots` of epoch E+1 [RND-1]. */
 export const submitWindow = (s: State, epoch: bigint): { start: bigint; end: bigint } => {
   const start = epochStart(s, epoch + 1n)
   return { start, end: start + p(s, "submitWindowSlots") }
 }
+// #endregion submit-window
 
+// #region challenge-end
 /** Challenges of epoch E's aggregates are accepted until `challenge_end` [BLF-4]. */
 export const challengeEnd = (s: State, epoch: bigint): bigint => submitWindow(s, epoch).end + p(s, "challengeWindowSlots")
+// #endregion challenge-end
 
+// #region new-round
 const newRound = (s: State, epoch: bigint, nameHash: Uint8Array): RoundAccount => ({
   disc: DISCRIMINATORS.Round,
   version: LAYOUT_VERSION,
@@ -51,7 +56,9 @@ const newRound = (s: State, epoch: bigint, nameHash: Uint8Array): RoundAccount =
   witnessPool: 0n,
   witnessPoolRemaining: 0n
 })
+// #endregion new-round
 
+// #region check-opening
 /** The submitted root must open to the two children given (or be the single leaf given) [AGG-3]. */
 const checkOpening = (op: OpOf<"submitAggregate">): void => {
   const st = op.statement
@@ -65,7 +72,9 @@ const checkOpening = (op: OpOf<"submitAggregate">): void => {
     throw e
   }
 }
+// #endregion check-opening
 
+// #region submit-aggregate
 export const processSubmitAggregate = (s: State, op: OpOf<"submitAggregate">, env: Env): void => {
   const st = op.statement
   configOf(s)
@@ -143,15 +152,21 @@ export const processSubmitAggregate = (s: State, op: OpOf<"submitAggregate">, en
     statementHash: aggregateDigest(st)
   })
 }
+// #endregion submit-aggregate
 
+// #region has-quorum
 /** `weight · 10000 ≥ quorum_bps · committee stake`, with some weight [QRM-1]. */
 export const hasQuorum = (weight: bigint, committeeStake: bigint, quorumBps: bigint): boolean =>
   weight > 0n && weight * BPS >= quorumBps * committeeStake
+// #endregion has-quorum
 
+// #region next-digest
 /** `digest' = H("dotdns/v1/digest", digest ‖ u64(epoch) ‖ name_hash ‖ route_hash)` [QRM-10]. */
 export const nextDigest = (digest: Uint8Array, epoch: bigint, nameHash: Uint8Array, routeHash: Uint8Array): Uint8Array =>
   H(TAGS.digest, digest, u64le(epoch), nameHash, routeHash)
+// #endregion next-digest
 
+// #region finalize-round
 export const processFinalizeRound = (s: State, op: OpOf<"finalizeRound">, env: Env): void => {
   const config = configOf(s)
   const round = s.rounds.get(roundKey(op.epoch, op.nameHash))
@@ -181,7 +196,9 @@ export const processFinalizeRound = (s: State, op: OpOf<"finalizeRound">, env: E
   config.stateDigest = nextDigest(config.stateDigest, op.epoch, op.nameHash, route.routeHash)
   distributeRoundReward(s, round, r)
 }
+// #endregion finalize-round
 
+// #region distribute-round-reward
 /**
  * Rewards of a finalized round [RWD-2..4]: `min(pool, round_reward)` leaves the pool; the miners'
  * share goes to supporting members by committee stake, the rest waits in the round for witnesses.
@@ -208,3 +225,4 @@ const distributeRoundReward = (s: State, round: RoundAccount, r: number): void =
   round.witnessPool = reward - minersPart
   round.witnessPoolRemaining = reward - minersPart
 }
+// #endregion distribute-round-reward

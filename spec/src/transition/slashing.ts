@@ -3,6 +3,7 @@ import { MEMBER_FLAG, type MinerEntry } from "../accounts.ts"
 import { BPS } from "../params.ts"
 import { add, committeeKey, configOf, ensure, mulDiv, p, payOut, roundKey, sub, type State } from "../state.ts"
 
+// #region slash
 /**
  * Slashes `slash_bps` of everything the miner has bonded — active, then pending, then unbonding —
  * pays `challenger_reward_bps` of it to the challenger and the rest to the reward pool [SLS-1], and
@@ -33,7 +34,9 @@ export const slash = (s: State, entry: MinerEntry, challenger: Uint8Array | null
   entry.jailedEpoch = config.currentEpoch
   return amount
 }
+// #endregion slash
 
+// #region strip
 /** An upheld challenge strips the aggregate's support from its round [SLS-2]. */
 export const strip = (s: State, epoch: bigint, nameHash: Uint8Array, member: number): void => {
   const round = s.rounds.get(roundKey(epoch, nameHash))
@@ -47,3 +50,4 @@ export const strip = (s: State, epoch: bigint, nameHash: Uint8Array, member: num
   }
   round.memberFlags[member] = (flags & ~MEMBER_FLAG.counted) | MEMBER_FLAG.stripped
 }
+// #endregion strip

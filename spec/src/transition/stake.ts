@@ -9,11 +9,20 @@ import {
   add, configOf, deposit, ensure, findMiner, minerSetOf, p, payOut, sub, witnessBonded, witnessKey, type Env, type State
 } from "../state.ts"
 import { LAYOUT_VERSION } from "../version.ts"
+import { equal } from "../bytes.ts"
+import { COMMITTEE_MODE } from "../params.ts"
+
+const isAllowlisted = (s: State, key: Uint8Array): boolean => {
+  const config = configOf(s)
+  return config.allowlist.slice(0, config.allowlistCount).some((k) => equal(k, key))
+}
 import { emptyMinerEntry } from "./init.ts"
 
+// #region check-minimum
 /** Bonded stake after a change is zero or at least the minimum [STK-3]. */
 const checkMinimum = (bonded: bigint, min: bigint, who: string): void =>
   ensure(bonded === 0n || bonded >= min, "STK-3", `${who} bonded stake ${bonded} is below the minimum ${min}`)
+// #endregion check-minimum
 
 const minerOf = (s: State, key: Uint8Array): MinerEntry => {
   const e = findMiner(s, key)
@@ -21,6 +30,7 @@ const minerOf = (s: State, key: Uint8Array): MinerEntry => {
   return e
 }
 
+// #region miner-bond
 export const processMinerBond = (s: State, op: OpOf<"minerBond">, _env: Env): void => {
   const config = configOf(s)
   const set = minerSetOf(s)
@@ -28,6 +38,12 @@ export const processMinerBond = (s: State, op: OpOf<"minerBond">, _env: Env): vo
   let entry = findMiner(s, op.miner)
   // The MinerSet has fixed capacity, so committee sampling needs no account lists [STK-2].
   ensure(entry !== undefined || set.count < MAX_MINERS, "STK-2", `the miner set is full (${MAX_MINERS})`)
+  // In allowlist mode only allowlisted keys open an entry, so strangers cannot fill the set [STK-11].
+  ensure(
+    entry !== undefined || p(s, "committeeMode") !== COMMITTEE_MODE.allowlist || isAllowlisted(s, op.miner),
+    "STK-11",
+    "in allowlist mode only allowlisted miners may bond"
+  )
   checkMinimum(add(add(entry?.active ?? 0n, entry?.pending ?? 0n), op.amount), p(s, "minMinerStake"), "miner")
 
   if (entry === undefined) {
@@ -40,7 +56,9 @@ export const processMinerBond = (s: State, op: OpOf<"minerBond">, _env: Env): vo
   entry.pending = add(entry.pending, op.amount)
   config.totalBonded = add(config.totalBonded, op.amount)
 }
+// #endregion miner-bond
 
+// #region miner-unbond
 export const processMinerUnbond = (s: State, op: OpOf<"minerUnbond">, _env: Env): void => {
   const config = configOf(s)
   const entry = minerOf(s, op.miner)
@@ -57,7 +75,9 @@ export const processMinerUnbond = (s: State, op: OpOf<"minerUnbond">, _env: Env)
   entry.unbondReadyEpoch = add(config.currentEpoch, p(s, "unbondingEpochs"))
   config.totalBonded = sub(config.totalBonded, op.amount)
 }
+// #endregion miner-unbond
 
+// #region miner-withdraw
 export const processMinerWithdraw = (s: State, op: OpOf<"minerWithdraw">, _env: Env): void => {
   const config = configOf(s)
   const entry = minerOf(s, op.miner)
@@ -79,7 +99,9 @@ const removeMiner = (s: State, entry: MinerEntry): void => {
   set.entries.push(emptyMinerEntry())
   set.count -= 1
 }
+// #endregion miner-withdraw
 
+// #region unjail
 export const processUnjail = (s: State, op: OpOf<"unjail">, _env: Env): void => {
   const config = configOf(s)
   const entry = minerOf(s, op.miner)
@@ -89,9 +111,11 @@ export const processUnjail = (s: State, op: OpOf<"unjail">, _env: Env): void => 
   ensure(entry.active >= p(s, "minMinerStake"), "SLS-4", "active stake is below the minimum")
   entry.jailed = 0
 }
+// #endregion unjail
 
 // ------------------------------------------------------------------------------------------- witnesses
 
+// #region set-next-stake
 /**
  * Records the stake a witness will hold from the next epoch on [STK-10]. At most one checkpoint per
  * epoch; when all four are used the oldest goes, which is safe because at most one checkpoint exists
@@ -113,6 +137,7 @@ export const setNextStake = (w: WitnessAccount, currentEpoch: bigint, amount: bi
   w.checkpoints[w.checkpointCount] = { epoch: next, amount }
   w.checkpointCount += 1
 }
+// #endregion set-next-stake
 
 const witnessOf = (s: State, key: Uint8Array): WitnessAccount => {
   const w = s.witnesses.get(witnessKey(key))
@@ -120,6 +145,7 @@ const witnessOf = (s: State, key: Uint8Array): WitnessAccount => {
   return w
 }
 
+// #region witness-bond
 export const processWitnessBond = (s: State, op: OpOf<"witnessBond">, _env: Env): void => {
   const config = configOf(s)
   ensure(op.amount >= 1n, "STK-1", "bond at least one lamport")
@@ -142,7 +168,9 @@ export const processWitnessBond = (s: State, op: OpOf<"witnessBond">, _env: Env)
   setNextStake(w, config.currentEpoch, bonded)
   config.totalBonded = add(config.totalBonded, op.amount)
 }
+// #endregion witness-bond
 
+// #region witness-unbond
 export const processWitnessUnbond = (s: State, op: OpOf<"witnessUnbond">, _env: Env): void => {
   const config = configOf(s)
   const w = witnessOf(s, op.witness)
@@ -156,7 +184,9 @@ export const processWitnessUnbond = (s: State, op: OpOf<"witnessUnbond">, _env: 
   w.unbondReadyEpoch = add(config.currentEpoch, p(s, "unbondingEpochs"))
   config.totalBonded = sub(config.totalBonded, op.amount)
 }
+// #endregion witness-unbond
 
+// #region witness-withdraw
 export const processWitnessWithdraw = (s: State, op: OpOf<"witnessWithdraw">, _env: Env): void => {
   const config = configOf(s)
   const w = witnessOf(s, op.witness)
@@ -166,9 +196,11 @@ export const processWitnessWithdraw = (s: State, op: OpOf<"witnessWithdraw">, _e
   w.unbonding = 0n
   w.unbondReadyEpoch = 0n
 }
+// #endregion witness-withdraw
 
 // --------------------------------------------------------------------------------------- pool & claims
 
+// #region claim
 export const processClaim = (s: State, op: OpOf<"claim">, _env: Env): void => {
   const account = op.role === "miner" ? minerOf(s, op.who) : witnessOf(s, op.who)
   // A claim pays out the whole recorded balance, and there must be one [RWD-6].
@@ -176,7 +208,9 @@ export const processClaim = (s: State, op: OpOf<"claim">, _env: Env): void => {
   payOut(s, op.who, account.claimable)
   account.claimable = 0n
 }
+// #endregion claim
 
+// #region fund-pool
 export const processFundPool = (s: State, op: OpOf<"fundPool">, _env: Env): void => {
   const config = configOf(s)
   // Tolls and donations fund the reward pool [RWD-7].
@@ -184,4 +218,5 @@ export const processFundPool = (s: State, op: OpOf<"fundPool">, _env: Env): void
   deposit(s, op.funder, op.amount)
   config.rewardPool = add(config.rewardPool, op.amount)
 }
+// #endregion fund-pool
 

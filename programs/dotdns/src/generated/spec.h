@@ -21,6 +21,16 @@
 #define RECEIPT_SIZE 106
 #define PARAM_COUNT 21
 #define PARAM_SLOTS 24
+#define LABEL_MAX 63
+#define TLD "dns"
+#define HINT_FIELD 128
+#define CID_FIELD 64
+#define AGGREGATE_MAX 219
+#define BPS 10000
+#define NO_MEMBER 255
+#define FIXED_PARAMS_MASK 0x1u
+#define COMMITTEE_MODE_ALLOWLIST 0
+#define COMMITTEE_MODE_STAKE 1
 
 /* object type tags */
 #define OBJ_ROUTE_RECORD 1
@@ -43,6 +53,50 @@
 #define TAG_SAMPLE "dotdns/v1/sample"
 #define TAG_DIGEST "dotdns/v1/digest"
 #define TAG_ACCOUNT "dotdns/v1/account"
+#define TAG_STATE "dotdns/v1/state"
+#define HTAG_NAME "\x0e" "dotdns/v1/name"
+#define HTAG_NAME_LEN 15
+#define HTAG_ROUTE "\x0f" "dotdns/v1/route"
+#define HTAG_ROUTE_LEN 16
+#define HTAG_ROUTE_AUTH "\x14" "dotdns/v1/route-auth"
+#define HTAG_ROUTE_AUTH_LEN 21
+#define HTAG_RECEIPT "\x11" "dotdns/v1/receipt"
+#define HTAG_RECEIPT_LEN 18
+#define HTAG_RECEIPT_ID "\x14" "dotdns/v1/receipt-id"
+#define HTAG_RECEIPT_ID_LEN 21
+#define HTAG_LEAF "\x0e" "dotdns/v1/leaf"
+#define HTAG_LEAF_LEN 15
+#define HTAG_NODE "\x0e" "dotdns/v1/node"
+#define HTAG_NODE_LEN 15
+#define HTAG_AGGREGATE "\x13" "dotdns/v1/aggregate"
+#define HTAG_AGGREGATE_LEN 20
+#define HTAG_SEED "\x0e" "dotdns/v1/seed"
+#define HTAG_SEED_LEN 15
+#define HTAG_GENESIS "\x11" "dotdns/v1/genesis"
+#define HTAG_GENESIS_LEN 18
+#define HTAG_SAMPLE "\x10" "dotdns/v1/sample"
+#define HTAG_SAMPLE_LEN 17
+#define HTAG_DIGEST "\x10" "dotdns/v1/digest"
+#define HTAG_DIGEST_LEN 17
+#define HTAG_ACCOUNT "\x11" "dotdns/v1/account"
+#define HTAG_ACCOUNT_LEN 18
+#define HTAG_STATE "\x0f" "dotdns/v1/state"
+#define HTAG_STATE_LEN 16
+
+/* PDA seed literals [ACC-4] */
+#define SEED_CONFIG "config"
+#define SEED_VAULT "vault"
+#define SEED_MINER_SET "miners"
+#define SEED_COMMITTEE "committee"
+#define SEED_WITNESS "witness"
+#define SEED_NAME "name"
+#define SEED_ROUND "round"
+#define SEED_AGGREGATE "aggregate"
+#define SEED_LEAF_PIN "pin"
+#define SEED_CHALLENGE "challenge"
+#define SEED_PROPOSAL "proposal"
+#define SEED_VETO "veto"
+#define SEED_CLAIM "claim"
 
 /* parameter indices into Config.params */
 #define P_EPOCH_LENGTH_SLOTS 0
@@ -118,6 +172,302 @@
 #define CHANGE_SET_AUTHORITY 3
 #define NO_ROUTE 255
 
+/* instruction accounts, bumps and data offsets */
+/* initialize: authority, payer, config, vault, miners, committee, system_program */
+#define IX_INITIALIZE_ACCOUNTS 7
+#define AI_INITIALIZE_AUTHORITY 0
+#define AI_INITIALIZE_PAYER 1
+#define AI_INITIALIZE_CONFIG 2
+#define AI_INITIALIZE_VAULT 3
+#define AI_INITIALIZE_MINERS 4
+#define AI_INITIALIZE_COMMITTEE 5
+#define AI_INITIALIZE_SYSTEM_PROGRAM 6
+#define IX_INITIALIZE_BUMPS 4
+#define BUMP_INITIALIZE_CONFIG 1
+#define BUMP_INITIALIZE_VAULT 2
+#define BUMP_INITIALIZE_MINERS 3
+#define BUMP_INITIALIZE_COMMITTEE 4
+#define IX_INITIALIZE_FIELDS 5
+/* minerBond: miner, config, miners, vault, system_program */
+#define IX_MINER_BOND_ACCOUNTS 5
+#define AI_MINER_BOND_MINER 0
+#define AI_MINER_BOND_CONFIG 1
+#define AI_MINER_BOND_MINERS 2
+#define AI_MINER_BOND_VAULT 3
+#define AI_MINER_BOND_SYSTEM_PROGRAM 4
+#define IX_MINER_BOND_BUMPS 0
+#define IX_MINER_BOND_FIELDS 1
+/* minerUnbond: miner, config, miners */
+#define IX_MINER_UNBOND_ACCOUNTS 3
+#define AI_MINER_UNBOND_MINER 0
+#define AI_MINER_UNBOND_CONFIG 1
+#define AI_MINER_UNBOND_MINERS 2
+#define IX_MINER_UNBOND_BUMPS 0
+#define IX_MINER_UNBOND_FIELDS 1
+/* minerWithdraw: miner, config, miners, vault */
+#define IX_MINER_WITHDRAW_ACCOUNTS 4
+#define AI_MINER_WITHDRAW_MINER 0
+#define AI_MINER_WITHDRAW_CONFIG 1
+#define AI_MINER_WITHDRAW_MINERS 2
+#define AI_MINER_WITHDRAW_VAULT 3
+#define IX_MINER_WITHDRAW_BUMPS 0
+#define IX_MINER_WITHDRAW_FIELDS 1
+/* unjail: miner, config, miners */
+#define IX_UNJAIL_ACCOUNTS 3
+#define AI_UNJAIL_MINER 0
+#define AI_UNJAIL_CONFIG 1
+#define AI_UNJAIL_MINERS 2
+#define IX_UNJAIL_BUMPS 0
+#define IX_UNJAIL_FIELDS 1
+/* witnessBond: witness, payer, config, witness_account, vault, system_program */
+#define IX_WITNESS_BOND_ACCOUNTS 6
+#define AI_WITNESS_BOND_WITNESS 0
+#define AI_WITNESS_BOND_PAYER 1
+#define AI_WITNESS_BOND_CONFIG 2
+#define AI_WITNESS_BOND_WITNESS_ACCOUNT 3
+#define AI_WITNESS_BOND_VAULT 4
+#define AI_WITNESS_BOND_SYSTEM_PROGRAM 5
+#define IX_WITNESS_BOND_BUMPS 1
+#define BUMP_WITNESS_BOND_WITNESS_ACCOUNT 1
+#define IX_WITNESS_BOND_FIELDS 2
+/* witnessUnbond: witness, config, witness_account */
+#define IX_WITNESS_UNBOND_ACCOUNTS 3
+#define AI_WITNESS_UNBOND_WITNESS 0
+#define AI_WITNESS_UNBOND_CONFIG 1
+#define AI_WITNESS_UNBOND_WITNESS_ACCOUNT 2
+#define IX_WITNESS_UNBOND_BUMPS 0
+#define IX_WITNESS_UNBOND_FIELDS 1
+/* witnessWithdraw: witness, config, witness_account, vault */
+#define IX_WITNESS_WITHDRAW_ACCOUNTS 4
+#define AI_WITNESS_WITHDRAW_WITNESS 0
+#define AI_WITNESS_WITHDRAW_CONFIG 1
+#define AI_WITNESS_WITHDRAW_WITNESS_ACCOUNT 2
+#define AI_WITNESS_WITHDRAW_VAULT 3
+#define IX_WITNESS_WITHDRAW_BUMPS 0
+#define IX_WITNESS_WITHDRAW_FIELDS 1
+/* claim: claimant, config, stake_account, vault */
+#define IX_CLAIM_ACCOUNTS 4
+#define AI_CLAIM_CLAIMANT 0
+#define AI_CLAIM_CONFIG 1
+#define AI_CLAIM_STAKE_ACCOUNT 2
+#define AI_CLAIM_VAULT 3
+#define IX_CLAIM_BUMPS 0
+#define IX_CLAIM_FIELDS 1
+/* fundPool: funder, config, vault, system_program */
+#define IX_FUND_POOL_ACCOUNTS 4
+#define AI_FUND_POOL_FUNDER 0
+#define AI_FUND_POOL_CONFIG 1
+#define AI_FUND_POOL_VAULT 2
+#define AI_FUND_POOL_SYSTEM_PROGRAM 3
+#define IX_FUND_POOL_BUMPS 0
+#define IX_FUND_POOL_FIELDS 1
+/* registerName: owner, payer, config, name, vault, system_program */
+#define IX_REGISTER_NAME_ACCOUNTS 6
+#define AI_REGISTER_NAME_OWNER 0
+#define AI_REGISTER_NAME_PAYER 1
+#define AI_REGISTER_NAME_CONFIG 2
+#define AI_REGISTER_NAME_NAME 3
+#define AI_REGISTER_NAME_VAULT 4
+#define AI_REGISTER_NAME_SYSTEM_PROGRAM 5
+#define IX_REGISTER_NAME_BUMPS 1
+#define BUMP_REGISTER_NAME_NAME 1
+#define IX_REGISTER_NAME_FIELDS 2
+/* transferName: owner, name */
+#define IX_TRANSFER_NAME_ACCOUNTS 2
+#define AI_TRANSFER_NAME_OWNER 0
+#define AI_TRANSFER_NAME_NAME 1
+#define IX_TRANSFER_NAME_BUMPS 0
+#define IX_TRANSFER_NAME_FIELDS 1
+/* advanceEpoch: payer, config, miners, committee, system_program */
+#define IX_ADVANCE_EPOCH_ACCOUNTS 5
+#define AI_ADVANCE_EPOCH_PAYER 0
+#define AI_ADVANCE_EPOCH_CONFIG 1
+#define AI_ADVANCE_EPOCH_MINERS 2
+#define AI_ADVANCE_EPOCH_COMMITTEE 3
+#define AI_ADVANCE_EPOCH_SYSTEM_PROGRAM 4
+#define IX_ADVANCE_EPOCH_BUMPS 1
+#define BUMP_ADVANCE_EPOCH_COMMITTEE 1
+#define IX_ADVANCE_EPOCH_FIELDS 2
+/* submitAggregate: miner, payer, config, miners, committee, name, round, aggregate, instructions_sysvar, system_program */
+#define IX_SUBMIT_AGGREGATE_ACCOUNTS 10
+#define AI_SUBMIT_AGGREGATE_MINER 0
+#define AI_SUBMIT_AGGREGATE_PAYER 1
+#define AI_SUBMIT_AGGREGATE_CONFIG 2
+#define AI_SUBMIT_AGGREGATE_MINERS 3
+#define AI_SUBMIT_AGGREGATE_COMMITTEE 4
+#define AI_SUBMIT_AGGREGATE_NAME 5
+#define AI_SUBMIT_AGGREGATE_ROUND 6
+#define AI_SUBMIT_AGGREGATE_AGGREGATE 7
+#define AI_SUBMIT_AGGREGATE_INSTRUCTIONS_SYSVAR 8
+#define AI_SUBMIT_AGGREGATE_SYSTEM_PROGRAM 9
+#define IX_SUBMIT_AGGREGATE_BUMPS 2
+#define BUMP_SUBMIT_AGGREGATE_ROUND 1
+#define BUMP_SUBMIT_AGGREGATE_AGGREGATE 2
+#define IX_SUBMIT_AGGREGATE_FIELDS 3
+/* finalizeRound: config, miners, committee, name, round */
+#define IX_FINALIZE_ROUND_ACCOUNTS 5
+#define AI_FINALIZE_ROUND_CONFIG 0
+#define AI_FINALIZE_ROUND_MINERS 1
+#define AI_FINALIZE_ROUND_COMMITTEE 2
+#define AI_FINALIZE_ROUND_NAME 3
+#define AI_FINALIZE_ROUND_ROUND 4
+#define IX_FINALIZE_ROUND_BUMPS 0
+#define IX_FINALIZE_ROUND_FIELDS 1
+/* proveEquivocation: challenger, payer, config, miners, vault, committee, round, aggregate, instructions_sysvar, system_program */
+#define IX_PROVE_EQUIVOCATION_ACCOUNTS 10
+#define AI_PROVE_EQUIVOCATION_CHALLENGER 0
+#define AI_PROVE_EQUIVOCATION_PAYER 1
+#define AI_PROVE_EQUIVOCATION_CONFIG 2
+#define AI_PROVE_EQUIVOCATION_MINERS 3
+#define AI_PROVE_EQUIVOCATION_VAULT 4
+#define AI_PROVE_EQUIVOCATION_COMMITTEE 5
+#define AI_PROVE_EQUIVOCATION_ROUND 6
+#define AI_PROVE_EQUIVOCATION_AGGREGATE 7
+#define AI_PROVE_EQUIVOCATION_INSTRUCTIONS_SYSVAR 8
+#define AI_PROVE_EQUIVOCATION_SYSTEM_PROGRAM 9
+#define IX_PROVE_EQUIVOCATION_BUMPS 1
+#define BUMP_PROVE_EQUIVOCATION_AGGREGATE 1
+#define IX_PROVE_EQUIVOCATION_FIELDS 2
+/* pinLeaf: payer, aggregate, pin, system_program */
+#define IX_PIN_LEAF_ACCOUNTS 4
+#define AI_PIN_LEAF_PAYER 0
+#define AI_PIN_LEAF_AGGREGATE 1
+#define AI_PIN_LEAF_PIN 2
+#define AI_PIN_LEAF_SYSTEM_PROGRAM 3
+#define IX_PIN_LEAF_BUMPS 1
+#define BUMP_PIN_LEAF_PIN 1
+#define IX_PIN_LEAF_FIELDS 2
+/* proveBadWeight: challenger, config, miners, vault, committee, round, aggregate, pin, witness_account */
+#define IX_PROVE_BAD_WEIGHT_ACCOUNTS 9
+#define AI_PROVE_BAD_WEIGHT_CHALLENGER 0
+#define AI_PROVE_BAD_WEIGHT_CONFIG 1
+#define AI_PROVE_BAD_WEIGHT_MINERS 2
+#define AI_PROVE_BAD_WEIGHT_VAULT 3
+#define AI_PROVE_BAD_WEIGHT_COMMITTEE 4
+#define AI_PROVE_BAD_WEIGHT_ROUND 5
+#define AI_PROVE_BAD_WEIGHT_AGGREGATE 6
+#define AI_PROVE_BAD_WEIGHT_PIN 7
+#define AI_PROVE_BAD_WEIGHT_WITNESS_ACCOUNT 8
+#define IX_PROVE_BAD_WEIGHT_BUMPS 1
+#define BUMP_PROVE_BAD_WEIGHT_WITNESS_ACCOUNT 1
+#define IX_PROVE_BAD_WEIGHT_FIELDS 2
+/* proveBadOrder: challenger, config, miners, vault, committee, round, aggregate, left_pin, right_pin */
+#define IX_PROVE_BAD_ORDER_ACCOUNTS 9
+#define AI_PROVE_BAD_ORDER_CHALLENGER 0
+#define AI_PROVE_BAD_ORDER_CONFIG 1
+#define AI_PROVE_BAD_ORDER_MINERS 2
+#define AI_PROVE_BAD_ORDER_VAULT 3
+#define AI_PROVE_BAD_ORDER_COMMITTEE 4
+#define AI_PROVE_BAD_ORDER_ROUND 5
+#define AI_PROVE_BAD_ORDER_AGGREGATE 6
+#define AI_PROVE_BAD_ORDER_LEFT_PIN 7
+#define AI_PROVE_BAD_ORDER_RIGHT_PIN 8
+#define IX_PROVE_BAD_ORDER_BUMPS 0
+#define IX_PROVE_BAD_ORDER_FIELDS 1
+/* proveLeafMismatch: challenger, config, miners, vault, committee, round, aggregate, pin */
+#define IX_PROVE_LEAF_MISMATCH_ACCOUNTS 8
+#define AI_PROVE_LEAF_MISMATCH_CHALLENGER 0
+#define AI_PROVE_LEAF_MISMATCH_CONFIG 1
+#define AI_PROVE_LEAF_MISMATCH_MINERS 2
+#define AI_PROVE_LEAF_MISMATCH_VAULT 3
+#define AI_PROVE_LEAF_MISMATCH_COMMITTEE 4
+#define AI_PROVE_LEAF_MISMATCH_ROUND 5
+#define AI_PROVE_LEAF_MISMATCH_AGGREGATE 6
+#define AI_PROVE_LEAF_MISMATCH_PIN 7
+#define IX_PROVE_LEAF_MISMATCH_BUMPS 0
+#define IX_PROVE_LEAF_MISMATCH_FIELDS 1
+/* openReveal: challenger, payer, config, round, aggregate, miners, challenge, vault, system_program */
+#define IX_OPEN_REVEAL_ACCOUNTS 9
+#define AI_OPEN_REVEAL_CHALLENGER 0
+#define AI_OPEN_REVEAL_PAYER 1
+#define AI_OPEN_REVEAL_CONFIG 2
+#define AI_OPEN_REVEAL_ROUND 3
+#define AI_OPEN_REVEAL_AGGREGATE 4
+#define AI_OPEN_REVEAL_MINERS 5
+#define AI_OPEN_REVEAL_CHALLENGE 6
+#define AI_OPEN_REVEAL_VAULT 7
+#define AI_OPEN_REVEAL_SYSTEM_PROGRAM 8
+#define IX_OPEN_REVEAL_BUMPS 1
+#define BUMP_OPEN_REVEAL_CHALLENGE 1
+#define IX_OPEN_REVEAL_FIELDS 2
+/* respondReveal: config, miners, round, aggregate, pin, challenge, witness_account, instructions_sysvar */
+#define IX_RESPOND_REVEAL_ACCOUNTS 8
+#define AI_RESPOND_REVEAL_CONFIG 0
+#define AI_RESPOND_REVEAL_MINERS 1
+#define AI_RESPOND_REVEAL_ROUND 2
+#define AI_RESPOND_REVEAL_AGGREGATE 3
+#define AI_RESPOND_REVEAL_PIN 4
+#define AI_RESPOND_REVEAL_CHALLENGE 5
+#define AI_RESPOND_REVEAL_WITNESS_ACCOUNT 6
+#define AI_RESPOND_REVEAL_INSTRUCTIONS_SYSVAR 7
+#define IX_RESPOND_REVEAL_BUMPS 0
+#define IX_RESPOND_REVEAL_FIELDS 1
+/* resolveReveal: config, miners, vault, committee, round, aggregate, challenge, challenger */
+#define IX_RESOLVE_REVEAL_ACCOUNTS 8
+#define AI_RESOLVE_REVEAL_CONFIG 0
+#define AI_RESOLVE_REVEAL_MINERS 1
+#define AI_RESOLVE_REVEAL_VAULT 2
+#define AI_RESOLVE_REVEAL_COMMITTEE 3
+#define AI_RESOLVE_REVEAL_ROUND 4
+#define AI_RESOLVE_REVEAL_AGGREGATE 5
+#define AI_RESOLVE_REVEAL_CHALLENGE 6
+#define AI_RESOLVE_REVEAL_CHALLENGER 7
+#define IX_RESOLVE_REVEAL_BUMPS 0
+#define IX_RESOLVE_REVEAL_FIELDS 1
+/* propose: proposer, payer, config, miners, witness_account, proposal, system_program */
+#define IX_PROPOSE_ACCOUNTS 7
+#define AI_PROPOSE_PROPOSER 0
+#define AI_PROPOSE_PAYER 1
+#define AI_PROPOSE_CONFIG 2
+#define AI_PROPOSE_MINERS 3
+#define AI_PROPOSE_WITNESS_ACCOUNT 4
+#define AI_PROPOSE_PROPOSAL 5
+#define AI_PROPOSE_SYSTEM_PROGRAM 6
+#define IX_PROPOSE_BUMPS 1
+#define BUMP_PROPOSE_PROPOSAL 1
+#define IX_PROPOSE_FIELDS 2
+/* veto: voter, payer, config, miners, witness_account, proposal, veto, system_program */
+#define IX_VETO_ACCOUNTS 8
+#define AI_VETO_VOTER 0
+#define AI_VETO_PAYER 1
+#define AI_VETO_CONFIG 2
+#define AI_VETO_MINERS 3
+#define AI_VETO_WITNESS_ACCOUNT 4
+#define AI_VETO_PROPOSAL 5
+#define AI_VETO_VETO 6
+#define AI_VETO_SYSTEM_PROGRAM 7
+#define IX_VETO_BUMPS 1
+#define BUMP_VETO_VETO 1
+#define IX_VETO_FIELDS 2
+/* execute: config, proposal */
+#define IX_EXECUTE_ACCOUNTS 2
+#define AI_EXECUTE_CONFIG 0
+#define AI_EXECUTE_PROPOSAL 1
+#define IX_EXECUTE_BUMPS 0
+#define IX_EXECUTE_FIELDS 1
+/* claimWitnessReward: payer, committee, round, aggregate, pin, witness_account, claim, system_program */
+#define IX_CLAIM_WITNESS_REWARD_ACCOUNTS 8
+#define AI_CLAIM_WITNESS_REWARD_PAYER 0
+#define AI_CLAIM_WITNESS_REWARD_COMMITTEE 1
+#define AI_CLAIM_WITNESS_REWARD_ROUND 2
+#define AI_CLAIM_WITNESS_REWARD_AGGREGATE 3
+#define AI_CLAIM_WITNESS_REWARD_PIN 4
+#define AI_CLAIM_WITNESS_REWARD_WITNESS_ACCOUNT 5
+#define AI_CLAIM_WITNESS_REWARD_CLAIM 6
+#define AI_CLAIM_WITNESS_REWARD_SYSTEM_PROGRAM 7
+#define IX_CLAIM_WITNESS_REWARD_BUMPS 1
+#define BUMP_CLAIM_WITNESS_REWARD_CLAIM 1
+#define IX_CLAIM_WITNESS_REWARD_FIELDS 2
+
+#define IX_COUNT 27
+#define IX_ACCOUNT_COUNTS {7, 5, 3, 4, 3, 6, 3, 4, 4, 4, 6, 2, 5, 10, 5, 10, 4, 9, 9, 8, 9, 8, 8, 7, 8, 2, 8}
+#define IX_SIGNER_MASKS {0x3, 0x1, 0x1, 0x1, 0x1, 0x3, 0x1, 0x1, 0x1, 0x1, 0x3, 0x1, 0x1, 0x3, 0x0, 0x3, 0x1, 0x1, 0x1, 0x1, 0x3, 0x0, 0x0, 0x3, 0x3, 0x0, 0x1}
+#define IX_WRITABLE_MASKS {0x3e, 0xf, 0x6, 0xd, 0x4, 0x1f, 0x6, 0xd, 0xd, 0x7, 0x1f, 0x2, 0xf, 0xce, 0x1b, 0xdf, 0x5, 0x2f, 0x2f, 0x2f, 0xcb, 0x26, 0xd7, 0x26, 0x62, 0x3, 0x65}
+
+/* well-known accounts the instructions list */
+#define KEY_SYSTEM_PROGRAM {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0} /* 11111111111111111111111111111111 */
+#define KEY_INSTRUCTIONS_SYSVAR {6, 167, 213, 23, 24, 123, 209, 102, 53, 218, 212, 4, 85, 253, 194, 192, 193, 36, 198, 143, 33, 86, 117, 165, 219, 186, 203, 95, 8, 0, 0, 0} /* Sysvar1nstructions1111111111111111111111111 */
+
 /* account discriminators, as little-endian u64 of the first 8 bytes of H("dotdns/v1/account", name) */
 #define DISC_CONFIG 0xd0800f114971f23eULL
 #define DISC_VAULT 0x1c0d58ddd40bd029ULL
@@ -190,6 +540,7 @@
 #define ERR_STK_8 908
 #define ERR_STK_9 909
 #define ERR_STK_10 910
+#define ERR_STK_11 911
 #define ERR_EPC_1 1001
 #define ERR_EPC_2 1002
 #define ERR_EPC_3 1003
@@ -266,6 +617,7 @@
 #define ERR_GOV_14 1814
 #define ERR_GOV_15 1815
 #define ERR_GOV_16 1816
+#define ERR_GOV_17 1817
 #define ERR_RWD_1 1901
 #define ERR_RWD_2 1902
 #define ERR_RWD_3 1903
