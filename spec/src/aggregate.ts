@@ -22,12 +22,15 @@ export interface BuiltAggregate {
   proof(index: number): SumNode[]
 }
 
+// #region leaf-of
 export const leafOf = (r: SignedReceipt, weight: bigint): Leaf => ({
   receiptHash: receiptHash(r.receipt, r.signature),
   witness: r.receipt.witness,
   weight
 })
+// #endregion leaf-of
 
+// #region build-aggregate
 /**
  * `receipts` are already verified and deduplicated (one per witness) and all name the same epoch,
  * name and route; `weightOf` gives each witness's stake in the epoch.
@@ -60,3 +63,4 @@ export const buildAggregate = (
     leaves.length === 1 ? { kind: "leaf", leaf: leaves[0]! } : { kind: "node", ...rootChildren(levels[0]!) }
   return { statement, leaves, receipts: sorted, levels, opening, proof: (i) => inclusionPath(levels, i) }
 }
+// #endregion build-aggregate

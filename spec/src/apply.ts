@@ -52,6 +52,7 @@ export const PROCESSORS: Processors = {
   claimWitnessReward: processClaimWitnessReward
 }
 
+// #region apply
 export const apply = (state: State, op: Op, env: Env): State | ProtocolError => {
   const next = cloneState(state)
   try {
@@ -63,5 +64,6 @@ export const apply = (state: State, op: Op, env: Env): State | ProtocolError => 
     throw e
   }
 }
+// #endregion apply
 
 export const isError = (x: State | ProtocolError): x is ProtocolError => x instanceof ProtocolError

@@ -22,19 +22,26 @@ export class Writer {
     this.buf = next
     this.view = new DataView(next.buffer)
   }
+  /** Fixed-width integers are range-checked: a value that does not fit is a bug, never a silent wrap. */
+  private uint(v: number, bits: number): void {
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** bits) throw new RangeError(`u${bits} out of range: ${v}`)
+  }
   u8(v: number): this {
+    this.uint(v, 8)
     this.reserve(1)
     this.view.setUint8(this.len, v)
     this.len += 1
     return this
   }
   u16(v: number): this {
+    this.uint(v, 16)
     this.reserve(2)
     this.view.setUint16(this.len, v, true)
     this.len += 2
     return this
   }
   u32(v: number): this {
+    this.uint(v, 32)
     this.reserve(4)
     this.view.setUint32(this.len, v, true)
     this.len += 4
@@ -117,6 +124,7 @@ export class Reader {
     this.off += n
     return v
   }
+  // #region canonical-reads
   /** A u32-length-prefixed byte string of at most `max` bytes [ENC-3]. */
   bytes(max: number): Uint8Array {
     const n = this.u32()
@@ -154,8 +162,10 @@ export class Reader {
   end(): void {
     if (this.remaining !== 0) this.fail("ENC-2", `${this.remaining} trailing bytes`)
   }
+  // #endregion canonical-reads
 }
 
+// #region decode-all
 /** Runs a decoder over the whole input and requires it to consume every byte. */
 export const decodeAll = <T>(data: Uint8Array, what: string, body: (r: Reader) => T): T => {
   const r = new Reader(data, what)
@@ -163,3 +173,4 @@ export const decodeAll = <T>(data: Uint8Array, what: string, body: (r: Reader) =
   r.end()
   return v
 }
+// #endregion decode-all

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto"
 
+// #region tags
 export const TAGS = {
   name: "dotdns/v1/name",
   route: "dotdns/v1/route",
@@ -18,10 +19,13 @@ export const TAGS = {
   genesis: "dotdns/v1/genesis",
   sample: "dotdns/v1/sample",
   digest: "dotdns/v1/digest",
-  account: "dotdns/v1/account"
+  account: "dotdns/v1/account",
+  state: "dotdns/v1/state"
 } as const
+// #endregion tags
 export type Tag = (typeof TAGS)[keyof typeof TAGS]
 
+// #region H
 const prefixes = new Map<string, Buffer>()
 const prefixOf = (tag: string): Buffer => {
   let p = prefixes.get(tag)
@@ -39,7 +43,10 @@ export const H = (tag: string, ...parts: Uint8Array[]): Uint8Array => {
   for (const p of parts) h.update(p)
   return new Uint8Array(h.digest())
 }
+// #endregion H
 
+// #region discriminator
 /** 8-byte account discriminator [ACC-1]. */
 export const discriminator = (accountName: string): Uint8Array =>
   H(TAGS.account, new TextEncoder().encode(accountName)).slice(0, 8)
+// #endregion discriminator

@@ -280,7 +280,12 @@ export const decodeInstruction = (data: Uint8Array): DecodedInstruction =>
       case "registerName": {
         const n = rd.u8()
         if (n > NAME_MAX) rd.fail("NAM-2", `name of ${n} bytes exceeds ${NAME_MAX}`)
-        f.name = new TextDecoder().decode(rd.fixed(n))
+        const raw = rd.fixed(n)
+        try {
+          f.name = new TextDecoder("utf-8", { fatal: true }).decode(raw)
+        } catch {
+          rd.fail("ENC-3", "name is not valid UTF-8")
+        }
         break
       }
       case "transferName":

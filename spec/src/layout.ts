@@ -57,6 +57,7 @@ export const bytes = (n: number): Layout<Uint8Array> => ({
 export const pubkey = bytes(32)
 export const hash32 = bytes(32)
 
+// #region pad
 /** Zero bytes that keep the next field aligned; non-zero padding is not canonical [ENC-6]. */
 export const pad = (n: number): Pad => ({
   pad: true,
@@ -70,6 +71,7 @@ export const pad = (n: number): Pad => ({
     return undefined
   }
 })
+// #endregion pad
 
 export const array = <T>(item: Layout<T>, n: number): Layout<T[]> => ({
   size: item.size * n,
@@ -89,6 +91,7 @@ export interface StructLayout<F extends Fields> extends Layout<StructValue<F>> {
   readonly offsets: Readonly<Record<keyof F, number>>
 }
 
+// #region struct
 export const struct = <F extends Fields>(name: string, fields: F): StructLayout<F> => {
   let off = 0
   let align = 1
@@ -123,6 +126,7 @@ export const struct = <F extends Fields>(name: string, fields: F): StructLayout<
     }
   }
 }
+// #endregion struct
 
 export const encodeFixed = <T>(layout: Layout<T>, v: T): Uint8Array => {
   const b = new Uint8Array(layout.size)
@@ -130,6 +134,7 @@ export const encodeFixed = <T>(layout: Layout<T>, v: T): Uint8Array => {
   return b
 }
 
+// #region decode-fixed
 /** Decodes exactly `layout.size` bytes; anything else is a typed error [ENC-2]. */
 export const decodeFixed = <T>(layout: Layout<T>, data: Uint8Array, what: string): T => {
   const r = new Reader(data, what)
@@ -137,3 +142,4 @@ export const decodeFixed = <T>(layout: Layout<T>, data: Uint8Array, what: string
     throw new DecodeError({ rule: "ENC-2", what, offset: 0, message: `${what}: ${data.length} bytes, expected exactly ${layout.size}` })
   return layout.read(new DataView(data.buffer, data.byteOffset, data.byteLength), data, 0, r)
 }
+// #endregion decode-fixed

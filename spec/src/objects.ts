@@ -8,6 +8,7 @@ import { checkNormalized, NAME_MAX, nameHash } from "./name.ts"
 import { LAYOUT_VERSION } from "./version.ts"
 import { reject, type ProtocolError } from "./errors.ts"
 
+// #region object-constants
 export const OBJECT_TAG = { routeRecord: 0x01, routeAuth: 0x02, receipt: 0x03, leaf: 0x04, aggregate: 0x05 } as const
 
 /** DNS RR type codes a route may carry [RTE-3]. */
@@ -16,6 +17,7 @@ export type RecordTypeName = keyof typeof RECORD_TYPE
 
 export const ROUTE_LIMITS = { maxRecords: 16, maxRecordData: 1024, maxEncoded: 2048, maxTtl: 604_800 } as const
 export const CID_MAX = 64
+// #endregion object-constants
 
 export interface DnsRecord {
   readonly type: number
@@ -62,6 +64,7 @@ export interface AggregateStatement {
 
 // ---------------------------------------------------------------------------------------- route record
 
+// #region check-route-record
 /** Semantic checks of a route record [RTE-2..6]; the codec has already fixed the shape. */
 export const checkRouteRecord = (r: RouteRecord): ProtocolError | undefined => {
   const bad = checkNormalized(r.name)
@@ -97,13 +100,17 @@ export const checkRouteRecord = (r: RouteRecord): ProtocolError | undefined => {
   }
   return undefined
 }
+// #endregion check-route-record
 
+// #region encode-route-record
 export const encodeRouteRecord = (r: RouteRecord): Uint8Array => {
   const w = new Writer().u8(OBJECT_TAG.routeRecord).u8(LAYOUT_VERSION).string(r.name).u64(r.serial).u32(r.ttl).u32(r.records.length)
   for (const rec of r.records) w.u16(rec.type).bytes(rec.data)
   return w.fixed(r.owner, 32).finish()
 }
+// #endregion encode-route-record
 
+// #region decode-route-record
 export const decodeRouteRecord = (data: Uint8Array): RouteRecord => {
   if (data.length > ROUTE_LIMITS.maxEncoded) new Reader(data, "RouteRecord").fail("RTE-1", `encoding exceeds ${ROUTE_LIMITS.maxEncoded} bytes`)
   return decodeAll(data, "RouteRecord", (r) => {
@@ -118,12 +125,17 @@ export const decodeRouteRecord = (data: Uint8Array): RouteRecord => {
     return { name, serial, ttl, records, owner: r.fixed(32) }
   })
 }
+// #endregion decode-route-record
 
+// #region route-hash
 /** `route_hash = H("dotdns/v1/route", encoding)` [RTE-7]. */
 export const routeHash = (r: RouteRecord): Uint8Array => H(TAGS.route, encodeRouteRecord(r))
+// #endregion route-hash
 
+// #region encode-route-auth
 export const encodeRouteAuth = (a: RouteAuth): Uint8Array =>
   new Writer().u8(OBJECT_TAG.routeAuth).u8(LAYOUT_VERSION).fixed(a.nameHash, 32).u64(a.serial).fixed(a.routeHash, 32).finish()
+// #endregion encode-route-auth
 
 export const decodeRouteAuth = (data: Uint8Array): RouteAuth =>
   decodeAll(data, "RouteAuth", (r) => {
@@ -131,16 +143,19 @@ export const decodeRouteAuth = (data: Uint8Array): RouteAuth =>
     return { nameHash: r.fixed(32), serial: r.u64(), routeHash: r.fixed(32) }
   })
 
+// #region route-auth-digest
 /** The message an owner signs: it authorizes a route for a name at a serial [RTE-8]. */
 export const routeAuthDigest = (a: RouteAuth): Uint8Array => H(TAGS.routeAuth, encodeRouteAuth(a))
 
 /** The owner's signature on a record is its signature over the record's RouteAuth [RTE-8]. */
 export const routeAuthOf = (r: RouteRecord): RouteAuth => ({ nameHash: nameHash(r.name), serial: r.serial, routeHash: routeHash(r) })
+// #endregion route-auth-digest
 
 // --------------------------------------------------------------------------------------------- receipt
 
 export const RECEIPT_SIZE = 106
 
+// #region encode-receipt
 export const encodeReceipt = (x: Receipt): Uint8Array =>
   new Writer()
     .u8(OBJECT_TAG.receipt)
@@ -150,6 +165,7 @@ export const encodeReceipt = (x: Receipt): Uint8Array =>
     .fixed(x.routeHash, 32)
     .fixed(x.witness, 32)
     .finish()
+// #endregion encode-receipt
 
 export const decodeReceipt = (data: Uint8Array): Receipt =>
   decodeAll(data, "Receipt", (r) => {
@@ -157,18 +173,24 @@ export const decodeReceipt = (data: Uint8Array): Receipt =>
     return { epoch: r.u64(), nameHash: r.fixed(32), routeHash: r.fixed(32), witness: r.fixed(32) }
   })
 
+// #region receipt-digest
 /** What a witness signs [RCP-2]. */
 export const receiptDigest = (x: Receipt): Uint8Array => H(TAGS.receipt, encodeReceipt(x))
+// #endregion receipt-digest
 
+// #region receipt-hash
 /** `receipt_hash = H("dotdns/v1/receipt-id", encoding ‖ signature)` [RCP-3]: commits to the signature too. */
 export const receiptHash = (x: Receipt, signature: Uint8Array): Uint8Array => H(TAGS.receiptId, encodeReceipt(x), signature)
+// #endregion receipt-hash
 
 // ------------------------------------------------------------------------------------------------ leaf
 
 export const LEAF_SIZE = 74
 
+// #region encode-leaf
 export const encodeLeaf = (l: Leaf): Uint8Array =>
   new Writer().u8(OBJECT_TAG.leaf).u8(LAYOUT_VERSION).fixed(l.receiptHash, 32).fixed(l.witness, 32).u64(l.weight).finish()
+// #endregion encode-leaf
 
 export const decodeLeaf = (data: Uint8Array): Leaf =>
   decodeAll(data, "Leaf", (r) => {
@@ -178,6 +200,7 @@ export const decodeLeaf = (data: Uint8Array): Leaf =>
 
 // ------------------------------------------------------------------------------------------- aggregate
 
+// #region encode-aggregate
 export const encodeAggregate = (a: AggregateStatement): Uint8Array => {
   const w = new Writer()
     .u8(OBJECT_TAG.aggregate)
@@ -196,7 +219,9 @@ export const encodeAggregate = (a: AggregateStatement): Uint8Array => {
   }
   return w.finish()
 }
+// #endregion encode-aggregate
 
+// #region decode-aggregate
 export const decodeAggregate = (data: Uint8Array): AggregateStatement =>
   decodeAll(data, "Aggregate", (r) => {
     r.header(OBJECT_TAG.aggregate, LAYOUT_VERSION)
@@ -214,6 +239,9 @@ export const decodeAggregate = (data: Uint8Array): AggregateStatement =>
     }
     return { epoch, nameHash, routeHash, receiptRoot, support, receiptCount, miner, batchCid }
   })
+// #endregion decode-aggregate
 
+// #region aggregate-digest
 /** What a miner signs, and what the program stores as `statement_hash` [AGG-1]. */
 export const aggregateDigest = (a: AggregateStatement): Uint8Array => H(TAGS.aggregate, encodeAggregate(a))
+// #endregion aggregate-digest

@@ -4,6 +4,7 @@
  */
 import { reject, type ProtocolError } from "./errors.ts"
 
+// #region param-ids
 export const PARAM = {
   epochLengthSlots: 0,
   submitWindowSlots: 1,
@@ -31,6 +32,7 @@ export type ParamName = keyof typeof PARAM
 export const PARAM_COUNT = 21
 /** Config reserves this many slots so v1.x can add parameters without a layout change [ACC-3]. */
 export const PARAM_SLOTS = 24
+// #endregion param-ids
 
 export const COMMITTEE_MODE = { allowlist: 0n, stake: 1n } as const
 export const MAX_COMMITTEE = 32
@@ -99,6 +101,7 @@ export const LOCALNET_PARAMS: Params = paramsOf({
   committeeSize: 3n
 })
 
+// #region check-params
 /**
  * Whether a parameter set is one the protocol can run under [GOV-8]. Checked at initialization, when a
  * proposal is made and when it is executed, so a set that reaches activation is always valid.
@@ -128,3 +131,4 @@ export const checkParams = (p: Params): ProtocolError | undefined => {
   if (v("committeeSize") < 1n || v("committeeSize") > BigInt(MAX_COMMITTEE)) return reject("GOV-8", `1 ≤ committee_size ≤ ${MAX_COMMITTEE}`)
   return undefined
 }
+// #endregion check-params

@@ -10,10 +10,12 @@ export const FAMILIES = {
 export type Family = keyof typeof FAMILIES
 export type RuleId = `${Family}-${number}`
 
+// #region rule-code
 export const ruleCode = (rule: RuleId): number => {
   const [family, n] = rule.split("-") as [Family, string]
   return FAMILIES[family] * 100 + Number(n)
 }
+// #endregion rule-code
 
 export const ruleOfCode = (code: number): RuleId | undefined => {
   const family = (Object.keys(FAMILIES) as Family[]).find((f) => FAMILIES[f] === Math.floor(code / 100))

@@ -71,6 +71,7 @@ export const claimKey = (epoch: bigint, nameHash: Uint8Array, miner: Uint8Array,
 
 // ------------------------------------------------------------------------------------------ assertions
 
+// #region ensure
 /**
  * A failed validity check. Transition functions throw it and `apply` returns it, so each rule reads as
  * one `ensure` line, as in the consensus specs' `assert`.
@@ -78,11 +79,13 @@ export const claimKey = (epoch: bigint, nameHash: Uint8Array, miner: Uint8Array,
 export const ensure: (cond: boolean, rule: RuleId, message: string) => asserts cond = (cond, rule, message) => {
   if (!cond) throw reject(rule, message)
 }
+// #endregion ensure
 
 export const fail = (rule: RuleId, message: string): never => {
   throw reject(rule, message)
 }
 
+// #region checked-arith
 /** Checked u64 arithmetic [ACC-6]. */
 export const add = (a: bigint, b: bigint): bigint => {
   const s = a + b
@@ -95,6 +98,7 @@ export const sub = (a: bigint, b: bigint): bigint => {
 }
 /** ⌊a·b / c⌋ computed exactly (the program uses 128-bit intermediates) [ACC-6]. */
 export const mulDiv = (a: bigint, b: bigint, c: bigint): bigint => (c === 0n ? 0n : (a * b) / c)
+// #endregion checked-arith
 
 // ------------------------------------------------------------------------------------------- accessors
 
@@ -110,9 +114,11 @@ export const minerSetOf = (s: State): MinerSetAccount => {
 
 export const p = (s: State, name: ParamName): bigint => param(configOf(s).params, name)
 
+// #region clock-epoch
 /** `epoch = ⌊slot / epoch_length_slots⌋` [EPC-1]. */
 export const clockEpoch = (s: State, env: Env): bigint => env.slot / p(s, "epochLengthSlots")
 export const epochStart = (s: State, epoch: bigint): bigint => epoch * p(s, "epochLengthSlots")
+// #endregion clock-epoch
 
 export const findMiner = (s: State, key: Uint8Array): MinerEntry | undefined => {
   const set = minerSetOf(s)
@@ -121,6 +127,7 @@ export const findMiner = (s: State, key: Uint8Array): MinerEntry | undefined => 
   return undefined
 }
 
+// #region witness-stake-at
 /**
  * A witness's stake in epoch E: the amount of its newest checkpoint at or before E, or zero [STK-8].
  * Defined for every E ≥ current_epoch − 2, which covers every challenge window [STK-7].
@@ -131,6 +138,7 @@ export const witnessStakeAt = (w: WitnessAccount | undefined, epoch: bigint): bi
   for (let i = 0; i < w.checkpointCount; i++) if (w.checkpoints[i]!.epoch <= epoch) amount = w.checkpoints[i]!.amount
   return amount
 }
+// #endregion witness-stake-at
 
 /** The witness's bonded stake counting changes not yet active: its newest checkpoint. */
 export const witnessBonded = (w: WitnessAccount): bigint =>
