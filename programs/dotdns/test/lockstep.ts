@@ -1,0 +1,501 @@
+/**
+ * Runs every op on the executable spec (`apply`) and on the C program (LiteSVM) at the same slot, and
+ * checks that both agree: the same rule on rejection (a failed Ed25519 precompile counts as SIG-2),
+ * and on success every account of the spec state, encoded, equal byte for byte to the program's
+ * account, the vault's lamports above rent equal to `vaultBalance`, and every actor's lamport change
+ * equal to its `wallets` entry. A rejection must leave every account it names untouched.
+ */
+import { ACCOUNTS, DISCRIMINATORS, VaultLayout, type AccountKind } from "../../../spec/src/accounts.ts"
+import { equal, hex } from "../../../spec/src/bytes.ts"
+import { verify, type Keypair } from "../../../spec/src/ed25519.ts"
+import { H } from "../../../spec/src/hash.ts"
+import { apply, isError } from "../../../spec/src/apply.ts"
+import { DecodeError } from "../../../spec/src/errors.ts"
+import { decodeInstruction, IX_ACCOUNTS } from "../../../spec/src/instructions.ts"
+import { encodeFixed, type AnyLayout } from "../../../spec/src/layout.ts"
+import type { Op, OpKind } from "../../../spec/src/ops.ts"
+import { LOCALNET_PARAMS, type Params } from "../../../spec/src/params.ts"
+import { ruleOfCode, type RuleId } from "../../../spec/src/rules.ts"
+import type { State } from "../../../spec/src/state.ts"
+import { LAYOUT_VERSION } from "../../../spec/src/version.ts"
+import { World } from "../../../spec/test/world.ts"
+import { fromBase58, toBase58 } from "../../client/base58.ts"
+import { buildOp } from "../../client/instructions.ts"
+import type { Instruction } from "../../client/message.ts"
+import { signTransaction } from "../../client/message.ts"
+import { seeds } from "../../client/pda.ts"
+import { SvmHarness, type SendResult } from "../../client/svm.ts"
+import { address, getTransactionDecoder, lamports } from "@solana/kit"
+import { appendFileSync } from "node:fs"
+
+const txDecoder = getTransactionDecoder()
+
+export class Divergence extends Error {
+  override readonly name = "Divergence"
+}
+
+/** The client cannot encode the op as an instruction (a field out of its range): it never reaches a chain. */
+export class Unencodable extends Error {
+  override readonly name = "Unencodable"
+}
+
+/** One account the spec state holds, where the program must hold it. */
+export interface SpecAccount {
+  readonly kind: AccountKind | "Vault"
+  readonly address: Uint8Array
+  readonly bytes: Uint8Array
+}
+
+const enc = (kind: AccountKind, v: unknown): Uint8Array => encodeFixed(ACCOUNTS[kind].layout as AnyLayout, v)
+
+/** Every account of the spec state with its PDA and encoding (the vault's header included). */
+export const specAccounts = (s: State, pda: (seeds: readonly Uint8Array[]) => Uint8Array): SpecAccount[] => {
+  const out: SpecAccount[] = []
+  const put = (kind: AccountKind | "Vault", address: Uint8Array, bytes: Uint8Array) => out.push({ kind, address, bytes })
+  if (s.config === undefined) return out
+  put("Config", pda(seeds.config()), enc("Config", s.config))
+  put("Vault", pda(seeds.vault()), encodeFixed(VaultLayout, { disc: DISCRIMINATORS.Vault, version: LAYOUT_VERSION }))
+  if (s.minerSet) put("MinerSet", pda(seeds.miners()), enc("MinerSet", s.minerSet))
+  for (const c of s.committees.values()) put("Committee", pda(seeds.committee(c.epoch)), enc("Committee", c))
+  for (const w of s.witnesses.values()) put("Witness", pda(seeds.witness(w.key)), enc("Witness", w))
+  for (const n of s.names.values()) put("Name", pda(seeds.name(n.nameHash)), enc("Name", n))
+  for (const r of s.rounds.values()) put("Round", pda(seeds.round(r.epoch, r.nameHash)), enc("Round", r))
+  for (const a of s.aggregates.values()) put("Aggregate", pda(seeds.aggregate(a.epoch, a.nameHash, a.miner)), enc("Aggregate", a))
+  for (const p of s.pins.values()) put("LeafPin", pda(seeds.pin(p.epoch, p.nameHash, p.miner, p.index)), enc("LeafPin", p))
+  for (const c of s.challenges.values())
+    put("Challenge", pda(seeds.challenge(c.epoch, c.nameHash, c.miner, c.leafIndex)), enc("Challenge", c))
+  for (const p of s.proposals.values()) put("Proposal", pda(seeds.proposal(p.id)), enc("Proposal", p))
+  for (const v of s.vetoes.values()) put("Veto", pda(seeds.veto(v.proposalId, v.voter)), enc("Veto", v))
+  for (const c of s.claims.values()) put("Claim", pda(seeds.claim(c.epoch, c.nameHash, c.miner, c.witness)), enc("Claim", c))
+  return out
+}
+
+/**
+ * The rule decodeInstruction names when the bytes are malformed (ENC-*, ACC-10): the encoding itself
+ * is broken. Range rules it also checks (NAM-2, GOV-2, GOV-9, MRK-6) are left to `apply`'s order,
+ * which the program follows.
+ */
+const decodingRule = (data: Uint8Array): RuleId | undefined => {
+  try {
+    decodeInstruction(data)
+    return undefined
+  } catch (e) {
+    if (e instanceof DecodeError && (e.rule.startsWith("ENC-") || e.rule === "ACC-10" || e.rule === "VER-2")) return e.rule
+    if (e instanceof DecodeError) return undefined
+    throw e
+  }
+}
+
+/** Accounts of IX_ACCOUNTS that are neither PDAs nor outside keys. */
+const NOT_ACTORS = new Set(["payer", "system_program", "instructions_sysvar", "stake_account"])
+
+export type Outcome = { readonly ok: true; readonly computeUnits: number } | { readonly ok: false; readonly rule: RuleId }
+
+interface Snapshot {
+  readonly key: Uint8Array
+  readonly data: Uint8Array | undefined
+  readonly lamports: bigint
+}
+
+/** With DOTDNS_RULES_LOG set, every rule both sides agreed on is appended there (rule coverage). */
+const RULES_LOG = process.env["DOTDNS_RULES_LOG"]
+const logRule = (rule: RuleId, how: string): void => {
+  if (RULES_LOG !== undefined) appendFileSync(RULES_LOG, `${rule} ${how}\n`)
+}
+
+const PROGRAM_CONSUMED = /^Program (\w+) consumed (\d+) of \d+ compute units$/
+
+/** The units the dotdns instruction itself consumed, read from its log line. */
+const programUnits = (logs: readonly string[], programId: string): number | undefined => {
+  for (const line of logs) {
+    const m = PROGRAM_CONSUMED.exec(line)
+    if (m !== null && m[1] === programId) return Number(m[2])
+  }
+  return undefined
+}
+
+/** A rejected transaction's rule: its custom code, or SIG-2 when the Ed25519 precompile (instruction 0) failed. */
+const chainRule = (r: Extract<SendResult, { ok: false }>, hadPrecompile: boolean): RuleId | undefined => {
+  if (hadPrecompile && /InstructionError\(\s*0\s*,/.test(r.error)) return "SIG-2"
+  if (hadPrecompile && r.code !== undefined && r.rule === undefined) return "SIG-2"
+  return r.rule
+}
+
+/**
+ * Whether every entry of an Ed25519-program instruction verifies: if one does not, the native program
+ * fails the transaction before dotdns runs [SIG-2].
+ */
+export const entriesVerify = (ix: Instruction): boolean => {
+  const d = ix.data
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength)
+  for (let i = 0; i < d[0]!; i++) {
+    const at = 2 + 14 * i
+    const sig = v.getUint16(at, true)
+    const pk = v.getUint16(at + 4, true)
+    const msg = v.getUint16(at + 8, true)
+    const size = v.getUint16(at + 10, true)
+    if (!verify(d.subarray(pk, pk + 32), d.subarray(msg, msg + size), d.subarray(sig, sig + 64))) return false
+  }
+  return true
+}
+
+export interface LockstepOptions {
+  readonly params?: Params
+  /**
+   * An op carrying a signature that does not verify never reaches the program: the Ed25519 precompile
+   * fails the transaction, which counts as SIG-2. When the spec would reject such an op with an
+   * earlier rule (or ignore the signature), the two cannot agree; "strict" reports it as a
+   * divergence, "precompile" accepts the chain's SIG-2 and leaves the spec state unchanged too.
+   */
+  readonly badSignatures?: "strict" | "precompile"
+  /**
+   * Verify transaction signatures (default). Off, any key can be made to sign (`impersonate`), which
+   * replays ops of keys whose secrets are unknown, e.g. from vectors; Ed25519-program entries are
+   * still verified.
+   */
+  readonly sigverify?: boolean
+}
+
+export class Lockstep {
+  readonly world: World
+  readonly chain: SvmHarness
+  readonly programId: Uint8Array
+  /** Units the dotdns instruction consumed, per op kind, in order. */
+  readonly units = new Map<OpKind, number[]>()
+  private readonly programB58: string
+  private readonly baseline = new Map<string, bigint>()
+  private readonly actors = new Map<string, Uint8Array>()
+  /** Keys `sendAltered` signs with (the harness keeps its own ring private). */
+  private readonly keyring = new Map<string, Keypair>()
+  private vaultRent: bigint
+  private readonly badSignatures: "strict" | "precompile"
+  /** Ops whose instruction bytes the spec's decoder rejects as malformed, with its rule. */
+  readonly undecoded: { op: Op; rule: RuleId }[] = []
+  /** Ops the precompile decided against the spec's verdict (only with badSignatures: "precompile"). */
+  readonly masked: { op: Op; spec: RuleId | "accepted" }[] = []
+
+  constructor(opts: LockstepOptions = {}) {
+    this.badSignatures = opts.badSignatures ?? "strict"
+    this.world = new World(opts.params ?? LOCALNET_PARAMS)
+    this.chain = new SvmHarness({ sigverify: opts.sigverify ?? true })
+    this.programId = this.chain.programId
+    this.programB58 = toBase58(this.programId)
+    this.vaultRent = this.chain.svm.minimumBalanceForRentExemption(BigInt(VaultLayout.size))
+    this.fund(this.chain.payer.publicKey, 1_000_000_000_000_000_000n)
+  }
+
+  /**
+   * Credits a system account directly. (LiteSVM's airdrop pool is below 10^15 lamports, so the
+   * harness's own 10^15 airdrop to its payer fails silently; this sets the balance instead.)
+   */
+  fund(pubkey: Uint8Array, amount: bigint): void {
+    const cur = this.chain.raw(pubkey)
+    this.chain.svm.setAccount({
+      address: address(toBase58(pubkey)),
+      lamports: lamports((cur?.lamports ?? 0n) + amount),
+      data: cur?.data ?? new Uint8Array(0),
+      programAddress: address(cur?.owner ?? "11111111111111111111111111111111"),
+      executable: false,
+      space: BigInt(cur?.data.length ?? 0)
+    })
+  }
+
+  get state(): State {
+    return this.world.state
+  }
+  get slot(): bigint {
+    return this.world.slot
+  }
+  pda(s: readonly Uint8Array[]): Uint8Array {
+    return this.chain.pda(s)
+  }
+
+  /** Registers a signing key and funds it; its lamports from here on are its wallet in the spec. */
+  actor(kp: Keypair, amount = 1_000_000_000_000_000n): Keypair {
+    const k = hex(kp.publicKey)
+    this.chain.addKey(kp)
+    this.keyring.set(k, kp)
+    this.fund(kp.publicKey, amount)
+    this.baseline.set(k, (this.baseline.get(k) ?? 0n) + amount)
+    this.actors.set(k, kp.publicKey)
+    return kp
+  }
+
+  /**
+   * Starts both sides from a spec state: every spec account is written at its PDA (rent-exempt, the
+   * vault holding rent + vaultBalance), and each wallet's key is funded so that its balance minus its
+   * baseline is its wallet entry.
+   */
+  load(state: State, slot: bigint): void {
+    this.world.state = structuredClone(state)
+    this.warpTo(slot)
+    for (const a of specAccounts(state, (x) => this.pda(x))) {
+      const rent = this.chain.svm.minimumBalanceForRentExemption(BigInt(a.bytes.length))
+      this.chain.svm.setAccount({
+        address: address(toBase58(a.address)),
+        lamports: lamports(a.kind === "Vault" ? rent + state.vaultBalance : rent),
+        data: a.bytes,
+        programAddress: address(this.programB58),
+        executable: false,
+        space: BigInt(a.bytes.length)
+      })
+    }
+    for (const k of state.wallets.keys()) this.ensureActor(Buffer.from(k, "hex"))
+  }
+
+  /** Funds an outside key the first time an op names it, with its baseline set from its wallet entry. */
+  private ensureActor(pk: Uint8Array): void {
+    const k = hex(pk)
+    if (this.actors.has(k)) return
+    const funded = 1_000_000_000_000_000n
+    this.fund(pk, funded)
+    this.baseline.set(k, funded - (this.world.state.wallets.get(k) ?? 0n))
+    this.actors.set(k, pk)
+    if (!this.keyring.has(k)) {
+      const stand = { publicKey: new Uint8Array(pk), secretKey: H("dotdns/lockstep/impersonate", pk) }
+      this.keyring.set(k, stand)
+      this.chain.addKey(stand)
+    }
+  }
+
+  /** Makes every outside key an op names (signers, recipients) an actor (only with sigverify off). */
+  impersonate(op: Op): void {
+    const { instructions } = this.build(op)
+    const ix = instructions[instructions.length - 1]!
+    const names = IX_ACCOUNTS[op.kind]
+    ix.keys.forEach((m, i) => {
+      const spec = names[i]!
+      if (spec.pda !== undefined || NOT_ACTORS.has(spec.name)) return
+      this.ensureActor(m.pubkey)
+    })
+  }
+
+  warpTo(slot: bigint): void {
+    this.world.warpTo(slot)
+    this.chain.setSlot(slot)
+  }
+
+  /** Moves the clock to `offset` slots into `epoch` and cranks both sides up to it. */
+  toEpoch(epoch: bigint, offset = 0n): void {
+    this.warpTo(epoch * this.world.L + offset)
+    while (this.world.state.config!.currentEpoch < epoch) this.run({ kind: "advanceEpoch" })
+  }
+
+  /** The accounts and signers the op's transaction uses, as the client builds it now. */
+  build(op: Op): { instructions: Instruction[]; keys: Uint8Array[] } {
+    let built: ReturnType<typeof buildOp>
+    try {
+      built = buildOp(op, { programId: this.programId, payer: this.chain.payer.publicKey, slot: this.world.slot, view: this.chain })
+    } catch (e) {
+      if (e instanceof RangeError) throw new Unencodable(`${op.kind}: ${e.message}`)
+      throw e
+    }
+    const ix = built.instructions[built.instructions.length - 1]!
+    return { instructions: built.instructions, keys: ix.keys.map((k) => k.pubkey) }
+  }
+
+  private snapshot(keys: readonly Uint8Array[]): Snapshot[] {
+    const all = new Map<string, Uint8Array>()
+    for (const k of keys) all.set(hex(k), k)
+    for (const [k, pk] of this.actors) all.set(k, pk)
+    // The harness payer pays the fee of a failed transaction too.
+    all.delete(hex(this.chain.payer.publicKey))
+    return [...all.values()].map((key) => {
+      const r = this.chain.raw(key)
+      return { key, data: r?.data, lamports: r?.lamports ?? 0n }
+    })
+  }
+
+  private unchanged(before: readonly Snapshot[], what: string): void {
+    for (const s of before) {
+      const r = this.chain.raw(s.key)
+      const same = (r?.lamports ?? 0n) === s.lamports && (r?.data === undefined ? s.data === undefined || s.data.length === 0 : s.data !== undefined && equal(r.data, s.data))
+      if (!same) throw new Divergence(`${what}: a rejected transaction changed account ${toBase58(s.key)}`)
+    }
+  }
+
+  /** Checks the whole spec state against the chain after a successful op. */
+  checkState(what: string, touched: readonly Uint8Array[] = []): void {
+    const s = this.world.state
+    const accounts = specAccounts(s, (x) => this.pda(x))
+    const byAddress = new Map(accounts.map((a) => [hex(a.address), a]))
+    for (const a of accounts) {
+      const r = this.chain.raw(a.address)
+      if (r === undefined) throw new Divergence(`${what}: ${a.kind} ${toBase58(a.address)} is missing on chain`)
+      if (r.owner !== this.programB58) throw new Divergence(`${what}: ${a.kind} ${toBase58(a.address)} is owned by ${r.owner}`)
+      if (!equal(r.data, a.bytes)) {
+        let i = 0
+        while (i < a.bytes.length && r.data[i] === a.bytes[i]) i++
+        throw new Divergence(
+          `${what}: ${a.kind} ${toBase58(a.address)} differs at byte ${i} (chain ${r.data.length} bytes, spec ${a.bytes.length}): ` +
+            `chain ${hex(r.data.subarray(i, i + 16))} spec ${hex(a.bytes.subarray(i, i + 16))}`
+        )
+      }
+      if (a.kind === "Vault") {
+        const balance = r.lamports - this.vaultRent
+        if (balance !== s.vaultBalance) throw new Divergence(`${what}: vault holds ${balance} above rent, spec vaultBalance ${s.vaultBalance}`)
+      }
+    }
+    // No program account the op named exists on chain without its spec counterpart.
+    for (const k of touched) {
+      const r = this.chain.raw(k)
+      if (r !== undefined && r.owner === this.programB58 && !byAddress.has(hex(k)))
+        throw new Divergence(`${what}: chain holds program account ${toBase58(k)} the spec does not`)
+    }
+    for (const [k, pk] of this.actors) {
+      const delta = this.chain.balance(pk) - this.baseline.get(k)!
+      const want = s.wallets.get(k) ?? 0n
+      if (delta !== want) throw new Divergence(`${what}: actor ${toBase58(pk)} moved ${delta} lamports, spec wallet ${want}`)
+    }
+  }
+
+  /** Runs `op` on both sides at the current slot and checks they agree. */
+  step(op: Op): Outcome {
+    const what = `${op.kind} at slot ${this.world.slot}`
+    const { instructions, keys } = this.build(op)
+    const before = this.snapshot(keys)
+    this.chain.setSlot(this.world.slot)
+    const structural = decodingRule(instructions[instructions.length - 1]!.data)
+    if (structural !== undefined) return this.undecodable(op, what, before, structural)
+    if (instructions.length > 1 && !entriesVerify(instructions[0]!)) return this.precompileFails(op, what, before)
+    const chain = this.chain.send(op)
+    const spec = this.world.try(op)
+    if (isError(spec)) {
+      if (chain.ok) throw new Divergence(`${what}: spec rejects [${spec.rule}] ${spec.message}, the program accepts`)
+      const rule = chainRule(chain, instructions.length > 1)
+      if (rule !== spec.rule)
+        throw new Divergence(`${what}: spec rejects [${spec.rule}] ${spec.message}, the program [${rule ?? "?"}] ${chain.error}\n${chain.logs.join("\n")}`)
+      this.unchanged(before, what)
+      logRule(spec.rule, "program")
+      return { ok: false, rule: spec.rule }
+    }
+    if (!chain.ok) {
+      const rule = chainRule(chain, instructions.length > 1)
+      throw new Divergence(`${what}: spec accepts, the program rejects [${rule ?? "?"}] ${chain.error}\n${chain.logs.join("\n")}`)
+    }
+    this.checkState(what, keys)
+    logRule(`ok:${op.kind}` as RuleId, "success")
+    const units = programUnits(chain.logs, this.programB58) ?? Number(chain.computeUnits)
+    const list = this.units.get(op.kind) ?? []
+    list.push(units)
+    this.units.set(op.kind, list)
+    return { ok: true, computeUnits: units }
+  }
+
+  /**
+   * An op the client cannot encode faithfully (e.g. a name over 255 bytes behind a u8 length): its
+   * bytes are not an instruction, so the program must name the rule the spec's decoder names, and the
+   * spec does not advance (`apply` on the typed op is not what the chain was sent).
+   */
+  private undecodable(op: Op, what: string, before: readonly Snapshot[], rule: RuleId): Outcome {
+    const chain = this.chain.send(op)
+    if (chain.ok) throw new Divergence(`${what}: the program accepts bytes the spec's decoder rejects [${rule}]`)
+    const got = chainRule(chain, false)
+    if (got !== rule) throw new Divergence(`${what}: the decoder rejects the bytes [${rule}], the program [${got ?? "?"}] ${chain.error}`)
+    this.unchanged(before, what)
+    this.undecoded.push({ op, rule })
+    return { ok: false, rule }
+  }
+
+  /** An op with a signature that does not verify: the precompile must fail the transaction [SIG-2]. */
+  private precompileFails(op: Op, what: string, before: readonly Snapshot[]): Outcome {
+    const chain = this.chain.send(op)
+    if (chain.ok || chainRule(chain, true) !== "SIG-2") throw new Divergence(`${what}: a bad signature passed the Ed25519 precompile`)
+    this.unchanged(before, what)
+    const spec = apply(this.world.state, op, { slot: this.world.slot })
+    const verdict = isError(spec) ? spec.rule : "accepted"
+    if (verdict === "SIG-2") {
+      this.world.try(op) // the spec rejects too: log it, nothing changes
+      logRule("SIG-2", "precompile")
+      return { ok: false, rule: "SIG-2" }
+    }
+    if (this.badSignatures === "strict")
+      throw new Divergence(`${what}: the Ed25519 precompile rejects a bad signature [SIG-2] before the program runs; the spec says [${verdict}]`)
+    this.masked.push({ op, spec: verdict })
+    logRule(`masked:${verdict}` as RuleId, "precompile")
+    return { ok: false, rule: "SIG-2" }
+  }
+
+  /** An op both sides must accept. */
+  run(op: Op): number {
+    const o = this.step(op)
+    if (!o.ok) throw new Error(`${op.kind} rejected by both: [${o.rule}]`)
+    return o.computeUnits
+  }
+
+  /** An op both sides must reject with `rule`. */
+  expectError(op: Op, rule: RuleId): void {
+    const o = this.step(op)
+    if (o.ok) throw new Error(`${op.kind} accepted by both, expected [${rule}]`)
+    if (o.rule !== rule) throw new Error(`${op.kind} rejected by both with [${o.rule}], expected [${rule}]`)
+  }
+
+  /**
+   * Sends the op's transaction with its dotdns instruction altered (an account swapped, a flag
+   * dropped, the data changed) and returns the program's rule; the spec is not consulted, and nothing
+   * may change.
+   */
+  sendAltered(op: Op, alter: (ix: Instruction) => Instruction): RuleId | undefined {
+    return this.sendInstructions(op, (ixs) => ixs.map((ix, i) => (i === ixs.length - 1 ? alter(ix) : ix)))
+  }
+
+  /**
+   * Runs the op with its dotdns instruction altered in a way the spec does not see (e.g. an actor as
+   * the rent payer): both sides must accept and agree on every account; the lamports of `payers`
+   * (who paid rent, which the spec does not model) are left out of the wallet check.
+   */
+  runAltered(op: Op, alter: (ix: Instruction) => Instruction, payers: readonly Uint8Array[]): void {
+    this.runInstructions(op, (ixs) => ixs.map((ix, i) => (i === ixs.length - 1 ? alter(ix) : ix)), payers)
+  }
+
+  /** As `runAltered`, over the whole instruction list (e.g. other Ed25519 instructions around it). */
+  runInstructions(op: Op, alter: (ixs: readonly Instruction[]) => Instruction[], payers: readonly Uint8Array[]): void {
+    const what = `altered ${op.kind} at slot ${this.world.slot}`
+    const { instructions, keys } = this.build(op)
+    const altered = alter(instructions)
+    this.chain.setSlot(this.world.slot)
+    const blockhash = fromBase58(this.chain.svm.latestBlockhash())
+    const tx = signTransaction(this.chain.payer, altered, blockhash, (pk) => this.keyOf(pk))
+    const res = this.chain.svm.sendTransaction(txDecoder.decode(tx.wire))
+    this.chain.svm.expireBlockhash()
+    if ("err" in res) throw new Divergence(`${what}: the program rejects it: ${res.toString()}`)
+    const spec = this.world.try(op)
+    if (isError(spec)) throw new Divergence(`${what}: the spec rejects [${spec.rule}] ${spec.message}`)
+    for (const p of payers) {
+      const k = hex(p)
+      const r = this.chain.raw(p)
+      this.baseline.set(k, (r?.lamports ?? 0n) - (this.world.state.wallets.get(k) ?? 0n))
+    }
+    this.checkState(what, keys)
+  }
+
+  /** As `sendAltered`, over the whole instruction list (e.g. to leave the Ed25519 instruction out). */
+  sendInstructions(op: Op, alter: (ixs: readonly Instruction[]) => Instruction[]): RuleId | undefined {
+    const { instructions, keys } = this.build(op)
+    const altered = alter(instructions)
+    const before = this.snapshot([...keys, ...altered.flatMap((ix) => ix.keys.map((k) => k.pubkey))])
+    this.chain.setSlot(this.world.slot)
+    const blockhash = fromBase58(this.chain.svm.latestBlockhash())
+    const tx = signTransaction(this.chain.payer, altered, blockhash, (pk) => this.keyOf(pk))
+    const res = this.chain.svm.sendTransaction(txDecoder.decode(tx.wire))
+    this.chain.svm.expireBlockhash()
+    this.unchanged(before, `altered ${op.kind}`)
+    if (!("err" in res)) throw new Divergence(`altered ${op.kind}: the program accepted it`)
+    const err = res.err()
+    if (typeof err === "object" && "err" in err) {
+      const inner = err.err()
+      if (typeof inner === "object" && "code" in inner) return ruleOfCode(inner.code)
+    }
+    return undefined
+  }
+
+  private keyOf(pk: Uint8Array): Keypair | undefined {
+    return this.keyring.get(hex(pk))
+  }
+
+  /** Every program account named by IX_ACCOUNTS for the op, by name. */
+  accountsOf(op: Op): Map<string, Uint8Array> {
+    const { keys } = this.build(op)
+    return new Map(IX_ACCOUNTS[op.kind].map((a, i) => [a.name, keys[i]!]))
+  }
+}
