@@ -126,7 +126,7 @@ export const buildOp = (op: Op, ctx: BuildContext): Built => {
       put("aggregate", seeds.aggregate(st.epoch, st.nameHash, st.miner))
       if (op.auth !== null)
         entries.push({
-          publicKey: ctx.view.name(st.nameHash)?.owner ?? ZERO,
+          publicKey: op.auth.owner,
           message: routeAuthDigest({ nameHash: st.nameHash, serial: op.auth.serial, routeHash: st.routeHash }),
           signature: op.auth.signature
         })

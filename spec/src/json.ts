@@ -202,8 +202,8 @@ export const RootOpeningJson = Schema.Union([
   Schema.Struct({ kind: Schema.Literal("node"), left: SumNodeJson, right: SumNodeJson }),
   Schema.Struct({ kind: Schema.Literal("leaf"), leaf: LeafJson })
 ])
-/** `{ serial: U64, signature: Hex64 }` — the owner's signature over the RouteAuth [RND-5]. */
-export const RouteAuthorizationJson = Schema.Struct({ serial: U64, signature: Hex64 })
+/** `{ serial: U64, owner: Hex32, signature: Hex64 }` — the owner's signature over the RouteAuth [RND-5]. */
+export const RouteAuthorizationJson = Schema.Struct({ serial: U64, owner: Hex32, signature: Hex64 })
 /** `{ kind: u8, param: u8, value: U64, key: Hex32 }` — kinds: 0 setParam, 1 allowlistAdd, 2 allowlistRemove, 3 setAuthority. */
 export const ChangeJson = Schema.Struct({ kind: U8, param: U8, value: U64, key: Hex32 })
 

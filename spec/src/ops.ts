@@ -17,9 +17,13 @@ export type RootOpening =
   | { readonly kind: "node"; readonly left: SumNode; readonly right: SumNode }
   | { readonly kind: "leaf"; readonly leaf: Leaf }
 
-/** The owner's authorization of a route, proven once per round per route [RND-5]. */
+/**
+ * The owner's authorization of a route, proven once per round per route [RND-5]. `owner` is the key the
+ * transaction's Ed25519 instruction names; it must be the name's current owner [SIG-2].
+ */
 export interface RouteAuthorization {
   readonly serial: bigint
+  readonly owner: Uint8Array
   readonly signature: Uint8Array
 }
 

@@ -292,15 +292,21 @@ const submitOne = (p: Player, E: bigint, name: string, miner: Keypair, k: number
   const owner = p.ownerOf(name)!
   const routes = round === undefined ? [] : round.routes.slice(0, round.routeCount)
   let rh: Uint8Array
-  let auth: { serial: bigint; signature: Uint8Array } | null = null
+  let auth: { serial: bigint; owner: Uint8Array; signature: Uint8Array } | null = null
   const existing = p.flavor >= 30 || p.n(4) % 4 !== 0 ? p.pick(routes, 4) : undefined
-  if (existing !== undefined) rh = existing.routeHash
-  else {
+  if (existing !== undefined) {
+    rh = existing.routeHash
+    // An authorization the known route does not need must still verify [SIG-1].
+    if (p.flavor >= 88 && p.flavor < 90) auth = { serial: existing.serial, owner: owner.publicKey, signature: new Uint8Array(64) }
+  } else {
     const top = routes.reduce((m, r) => (r.serial > m ? r.serial : m), nameAcc.serial)
     const serial = (p.flavor >= 94 ? nameAcc.serial : top) + 1n + BigInt(p.n(5) % 2)
-    const r = route(name, serial, owner, `10.${p.n(5) % 200}.0.1`)
+    // A valid signature by a key that does not own the name [SIG-2].
+    const signer = p.flavor >= 92 && p.flavor < 94 ? POPULATION.admin : owner
+    const r = route(name, serial, signer, `10.${p.n(5) % 200}.0.1`)
     rh = routeHash(r.record)
-    auth = p.flavor >= 97 ? null : { serial, signature: p.flavor >= 90 && p.flavor < 92 ? sign(POPULATION.admin, r.signature) : r.signature }
+    // A signature that does not verify under the key it names [SIG-1].
+    auth = p.flavor >= 97 ? null : { serial, owner: signer.publicKey, signature: p.flavor >= 90 && p.flavor < 92 ? sign(POPULATION.admin, r.signature) : r.signature }
   }
   const bits = p.n(1 + k)
   const ws = POPULATION.witnesses.filter((_, i) => ((bits >> i) & 1) === 1)
@@ -500,7 +506,8 @@ const HANDLERS: Record<OpKind, Handler> = {
     return p.exec({ kind: "veto", voter: voter.publicKey, proposalId: prop.id })
   },
   execute: (p) => {
-    const due = (x: { etaEpoch: bigint }) => p.flavor < 15 || (x.etaEpoch <= p.epoch && p.epoch <= x.etaEpoch + p.p("minTimelockEpochs"))
+    // Due from its eta for as many epochs as its own timelock lasted [GOV-17].
+    const due = (x: { etaEpoch: bigint; createdEpoch: bigint }) => p.flavor < 15 || (x.etaEpoch <= p.epoch && p.epoch <= 2n * x.etaEpoch - x.createdEpoch)
     const prop = p.pick([...p.state.proposals.values()].filter((x) => x.status === PROPOSAL_STATUS.queued && due(x))) ?? (p.flavor < 10 ? p.pick([...p.state.proposals.values()]) : undefined)
     return prop !== undefined && p.exec({ kind: "execute", proposalId: prop.id })
   },

@@ -35,7 +35,7 @@ describe("one route from receipts to a canonical name", () => {
     for (const m of miners) {
       const agg = aggregateFor(w, m, witnesses, E, NAME, record)
       expect(agg.statement.support).toBe(10_000_000_000n)
-      w.run({ kind: "submitAggregate", statement: agg.statement, opening: agg.opening, auth: { serial: 1n, signature } })
+      w.run({ kind: "submitAggregate", statement: agg.statement, opening: agg.opening, auth: { serial: 1n, owner: owner.publicKey, signature } })
     }
     const round = w.state.rounds.get(`2/${Buffer.from(nameHash(NAME)).toString("hex")}`)!
     expect(round.routes[0]!.weight).toBe(15_000_000_000n)
@@ -56,7 +56,7 @@ describe("one route from receipts to a canonical name", () => {
     w.toEpoch(3n, 1n)
     const m = miners[0]!
     const a = aggregateFor(w, m, witnesses, 2n, NAME, record)
-    w.run({ kind: "submitAggregate", statement: a.statement, opening: a.opening, auth: { serial: 1n, signature } })
+    w.run({ kind: "submitAggregate", statement: a.statement, opening: a.opening, auth: { serial: 1n, owner: owner.publicKey, signature } })
     const b = aggregateFor(w, m, witnesses.slice(0, 3), 2n, NAME, record)
     const before = w.state.minerSet!.entries[0]!.active
     w.run({ kind: "submitAggregate", statement: b.statement, opening: b.opening, auth: null })

@@ -214,6 +214,44 @@ describe("machines refuse what the spec rejects", () => {
   })
 })
 
+describe("an op whose carried signature does not verify", () => {
+  const BAD = new Uint8Array(64)
+  const corrupt = (op: Op): Op | undefined => {
+    switch (op.kind) {
+      case "submitAggregate":
+        return op.auth === null ? undefined : { ...op, auth: { ...op.auth, signature: BAD } }
+      case "proveEquivocation":
+        return { ...op, first: { ...op.first, signature: BAD } }
+      case "respondReveal":
+        return { ...op, signature: BAD }
+      default:
+        return undefined
+    }
+  }
+
+  it("is rejected first [SIG-1] and moves no machine", () => {
+    const seen = new Set<string>()
+    for (const trace of [...machinePaths().round.traces, ...machinePaths().challenge.traces, ...machinePaths().miner.traces])
+      trace.steps.forEach((step, i) => {
+        const bad = corrupt(step.op)
+        if (bad === undefined || seen.has(`${trace.machine}/${step.op.kind}`)) return
+        seen.add(`${trace.machine}/${step.op.kind}`)
+        let state = emptyState()
+        for (const s of trace.steps.slice(0, i)) {
+          const r = apply(state, s.op, { slot: s.slot })
+          if (!isError(r)) state = r
+        }
+        const verdict = apply(state, bad, { slot: step.slot })
+        expect(isError(verdict) && verdict.rule, `${trace.name} step ${i}`).toBe("SIG-1")
+        const out = runSequence([...trace.steps.slice(0, i), { slot: step.slot, op: bad }, ...trace.steps.slice(i)])
+        expect(out.problems, trace.name).toEqual([])
+        expect(out.rejected, trace.name).toBe(1)
+        expect(out.of(trace.machine, trace.instance), trace.name).toEqual(trace.edges)
+      })
+    expect([...new Set([...seen].map((k) => k.split("/")[1]))].sort()).toEqual(["proveEquivocation", "respondReveal", "submitAggregate"])
+  })
+})
+
 /**
  * The state each step of a trace runs in, and the slots (or epochs) where its rules switch: the op is
  * replayed just before and at each, alone, from the state the trace reached.
@@ -250,14 +288,17 @@ const boundaries = (s: State, step: TraceStep): Variant[] => {
       return at(end - 1n, end)
     }
     case "submitAggregate": {
+      // An existing round's stored submit_end ends the window [RND-1].
       const w = submitWindow(s, op.statement.epoch)
-      return at(w.start - 1n, w.start, w.end - 1n, w.end)
+      const end = s.rounds.get(roundKey(op.statement.epoch, op.statement.nameHash))?.submitEnd ?? w.end
+      return at(w.start - 1n, w.start, end - 1n, end)
     }
     case "execute":
     case "veto": {
       const p = s.proposals.get(proposalKey(op.proposalId))
       if (p === undefined) return []
-      const last = p.etaEpoch + config.params[PARAM.minTimelockEpochs]! + 1n
+      // One epoch past the expiry, which the proposal's own timelock sets [GOV-17].
+      const last = p.etaEpoch + (p.etaEpoch - p.createdEpoch) + 1n
       return epochs(Number(last > config.currentEpoch ? last - config.currentEpoch : 0n))
     }
     case "minerWithdraw":
@@ -323,7 +364,7 @@ describe("corners the generators do not reach", () => {
     const { d, f } = world(5, 1n)
     for (let i = 0; i < 4; i++) f.submit(i, route("corner.dns", BigInt(i + 1), OWNER, `10.0.0.${i + 1}`).record)
     const fifth = f.aggregate(4, route("corner.dns", 5n, OWNER, "10.0.0.5").record)
-    const auth = { serial: 5n, signature: route("corner.dns", 5n, OWNER, "10.0.0.5").signature }
+    const auth = { serial: 5n, owner: OWNER.publicKey, signature: route("corner.dns", 5n, OWNER, "10.0.0.5").signature }
     const steps = [...d.steps, { slot: d.slot, op: { kind: "submitAggregate", statement: fifth.statement, opening: fifth.opening, auth } satisfies Op }]
     const out = runSequence(steps)
     expect(out.problems).toEqual([])

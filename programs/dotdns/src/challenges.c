@@ -105,7 +105,8 @@ uint64_t process_prove_equivocation(const Ctx *ctx) {
   /* Equivocation about epoch E is provable while E's aggregates can be challenged: until the round's
    * stored challenge_end, or for a round never opened, the end computed from the parameters [EQV-4]. */
   TRY(check_window(ctx, config, a));
-  /* Each statement carries the miner's signature, proven by the Ed25519 program [SIG-2]. */
+  /* Each statement's miner signature must be among those the transaction carries [SIG-2]; the Ed25519
+   * program verified them all before this instruction ran [SIG-1]. */
   uint8_t digest_a[32], other[32];
   aggregate_digest(a, digest_a);
   if (!(find_signature(ixs, a->miner, digest_a) != NULL)) return ERR_SIG_2; /* the first statement is signed by its miner */
@@ -371,8 +372,8 @@ uint64_t process_open_reveal(const Ctx *ctx) {
   c->bond = bond;
   TRY(add_u64(clock_slot(), config->params[P_RESPONSE_WINDOW_SLOTS], &deadline));
   c->deadline = deadline;
-  /* The spec counts in an unbounded number but stores a u16; past 65535 the count would wrap. */
-  if (!(t.round->open_challenges < UINT16_MAX)) return ERR_ACC_6;
+  /* open_challenges is a u16: a 65536th open challenge on one round is refused [ACC-6]. */
+  if (!(t.round->open_challenges < UINT16_MAX)) return ERR_ACC_6; /* open_challenges stays a u16 */
   t.round->open_challenges += 1;
   return 0;
 }

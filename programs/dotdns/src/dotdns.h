@@ -60,7 +60,6 @@ static inline bool mul_ge(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
 }
 
 /* a + b as the spec's bigint would be compared: saturates, which preserves every comparison with a u64. */
-static inline uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
 /* -------------------------------------------------------------------------------------- bytes */
 

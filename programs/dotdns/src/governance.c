@@ -140,8 +140,8 @@ typedef struct {
   const uint8_t *key;
 } WeightOf;
 
-/* governanceWeight: active miner stake plus witness stake of the current epoch, saturated (the spec
- * sums bigints; every use compares it with a u64 or adds it checked). */
+/* governanceWeight: active miner stake plus witness stake of the current epoch, a checked sum [ACC-6]
+ * (both come from deposits, so it fits). */
 static uint64_t governance_weight(const WeightOf *w, uint64_t *out) {
   MinerSetAccount *set;
   WitnessAccount *witness;
@@ -150,8 +150,7 @@ static uint64_t governance_weight(const WeightOf *w, uint64_t *out) {
   key_load(&k, w->key);
   const MinerEntry *e = find_miner(set, &k);
   TRY(load_witness(w->ctx, w->witness, w->key, &witness));
-  *out = sat_add(e == NULL ? 0 : e->active, witness_stake_at(witness, w->config->current_epoch));
-  return 0;
+  return add_u64(e == NULL ? 0 : e->active, witness_stake_at(witness, w->config->current_epoch), out);
 }
 
 /* ---------------------------------------------------------------------------------- propose */
@@ -267,10 +266,13 @@ uint64_t process_execute(const Ctx *ctx) {
   if (proposal == NULL) return proposal_absent(ctx, &ctx->ka[AI_EXECUTE_PROPOSAL], id, ERR_GOV_10); /* the proposal exists */
   if (!(proposal->status == PROPOSAL_QUEUED)) return ERR_GOV_11; /* only a queued proposal is executed */
   if (!(config->current_epoch >= proposal->eta_epoch)) return ERR_GOV_15; /* never before eta */
-  /* A proposal not executed within min_timelock_epochs of its eta has expired: an old queued proposal
-   * cannot be sprung later, when its vetoes no longer count [GOV-17]. (eta + timelock is a bigint.) */
-  uint64_t timelock = config->params[P_MIN_TIMELOCK_EPOCHS];
-  if (!(timelock > UINT64_MAX - proposal->eta_epoch || config->current_epoch <= proposal->eta_epoch + timelock)) return ERR_GOV_17; /* not expired */
+  /* A proposal not executed within as many epochs after its eta as its own timelock lasted
+   * (eta − created) has expired: an old queued proposal cannot be sprung later, when its vetoes no
+   * longer count, and no later change of min_timelock_epochs moves its expiry [GOV-17]. eta ≥ created
+   * (GOV-4); eta + (eta − created) is a bigint in the spec, so past 2^64 nothing expires. */
+  uint64_t eta = proposal->eta_epoch, created = proposal->created_epoch;
+  bool live = eta >= created && (eta - created > UINT64_MAX - eta || config->current_epoch <= eta + (eta - created));
+  if (!(live)) return ERR_GOV_17; /* not expired */
   if (!(config->pending_count == 0)) return ERR_GOV_16; /* one scheduled change set at a time */
   TRY(check_outcome(config, proposal->changes, proposal->change_count));
 

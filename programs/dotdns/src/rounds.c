@@ -10,12 +10,14 @@
 #include "accounts/name.h"
 #include "accounts/round.h"
 
-/* The submit window of epoch E's round is [(E+1)·L, (E+1)·L + submit_window_slots) [RND-1]; bounds
- * past u64 compare as the spec's bigints do. */
-static bool in_submit_window(const ConfigAccount *config, uint64_t epoch, uint64_t slot) {
+/* The submit window of epoch E's round is [(E+1)·L, (E+1)·L + submit_window_slots) [RND-1]; once the
+ * round exists its stored submit_end ends it, so a later change of the window never reopens a round.
+ * Bounds past u64 compare as the spec's bigints do. */
+static bool in_submit_window(const ConfigAccount *config, uint64_t epoch, const RoundAccount *round, uint64_t slot) {
   uint64_t start, end;
   if (epoch == UINT64_MAX || !checked_mul_u64(epoch + 1, config->params[P_EPOCH_LENGTH_SLOTS], &start)) return false;
   if (slot < start) return false;
+  if (round != NULL) return slot < round->submit_end;
   if (!checked_add_u64(start, config->params[P_SUBMIT_WINDOW_SLOTS], &end)) return true;
   return slot < end;
 }
@@ -108,6 +110,8 @@ static uint64_t admit_route(const Ctx *ctx, const SubmitData *d, const NameAccou
   store_u64_le(s8, d->serial);
   SolBytes h[5] = {HSLICE(ROUTE_AUTH), {head, 2}, {d->st.name_hash, 32}, {s8, 8}, {d->st.route_hash, 32}};
   sol_sha256(h, 5, digest);
+  /* The owner's signature must be among those carried [SIG-2]: the Ed25519 instruction names the key
+   * it verified (auth.owner), so a valid signature by another key is not found here. */
   if (!(find_signature(&ctx->ka[AI_SUBMIT_AGGREGATE_INSTRUCTIONS_SYSVAR], name->owner, digest) != NULL)) return ERR_SIG_2; /* the owner signed it */
   if (!(round->route_count < MAX_ROUTES)) return ERR_RND_9; /* a round holds at most MAX_ROUTES routes */
   *route = round->route_count;
@@ -166,8 +170,11 @@ uint64_t process_submit_aggregate(const Ctx *ctx) {
 
   ConfigAccount *config;
   TRY(load_config(ctx, &ctx->ka[AI_SUBMIT_AGGREGATE_CONFIG], &config));
-  /* Aggregates for epoch E arrive in the submit window at the start of epoch E+1 [RND-1] ... */
-  if (!(in_submit_window(config, st->epoch, clock_slot()))) return ERR_RND_1; /* inside the submit window */
+  /* Aggregates for epoch E arrive in the submit window at the start of epoch E+1, which an existing
+   * round ends at its stored submit_end [RND-1] ... */
+  RoundAccount *round;
+  TRY(load_round(ctx, &ctx->ka[AI_SUBMIT_AGGREGATE_ROUND], st->epoch, st->name_hash, &round));
+  if (!(in_submit_window(config, st->epoch, round, clock_slot()))) return ERR_RND_1; /* inside the submit window */
   /* ... from a member of epoch E's committee [RND-2], [RND-3] ... */
   const SolAccountInfo *committee_info = &ctx->ka[AI_SUBMIT_AGGREGATE_COMMITTEE];
   CommitteeAccount *committee;
@@ -193,8 +200,6 @@ uint64_t process_submit_aggregate(const Ctx *ctx) {
   if (!(st->receipt_count >= 1 && st->receipt_count <= MAX_LEAVES)) return ERR_AGG_2; /* a tree holds 1..2^20 receipts */
   TRY(check_opening(&d));
 
-  RoundAccount *round;
-  TRY(load_round(ctx, &ctx->ka[AI_SUBMIT_AGGREGATE_ROUND], st->epoch, st->name_hash, &round));
   if (round == NULL) TRY(new_round(ctx, config, st, &round));
   uint64_t r = NO_ROUTE;
   for (uint64_t i = 0; i < round->route_count; i++)

@@ -5,7 +5,7 @@
 
 uint64_t slash(const Slasher *s, MinerEntry *e) {
   ConfigAccount *config = s->config;
-  /* active + pending + unbonding is a bigint in the spec; all of it was deposited, so it fits. */
+  /* active + pending + unbonding, checked as in the spec [ACC-6]; all of it was deposited, so it fits. */
   uint64_t total, amount;
   TRY(add_u64(e->active, e->pending, &total));
   TRY(add_u64(total, e->unbonding, &total));

@@ -91,7 +91,7 @@ uint64_t process_miner_unbond(const Ctx *ctx) {
   MinerEntry *entry;
   TRY(load_config(ctx, &ctx->ka[AI_MINER_UNBOND_CONFIG], &config));
   TRY(miner_of(ctx, AI_MINER_UNBOND_MINERS, &ctx->ka[AI_MINER_UNBOND_MINER], &entry));
-  /* active + pending is a bigint in the spec; both come from deposits, so it fits. */
+  /* active + pending, checked as in the spec [ACC-6]; both come from deposits, so it fits. */
   uint64_t bonded;
   TRY(add_u64(entry->active, entry->pending, &bonded));
   if (!(amount >= 1 && amount <= bonded)) return ERR_STK_5; /* unbond 1..bonded lamports */

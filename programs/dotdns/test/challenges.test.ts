@@ -31,8 +31,12 @@ describe("equivocation", () => {
     l.expectError(prove(a, signed(m2, aggregate(l, m2, 2n).statement)), "EQV-5")
     l.expectError(prove(a, signed(m1, { ...b.statement, epoch: 1n })), "EQV-5")
     l.expectError(prove(a, signed(m1, { ...b.statement, nameHash: nameHash("other.dns") })), "EQV-5")
-    l.expectError(prove(a, { ...b, signature: b.signature.map((x, i) => (i === 9 ? x ^ 4 : x)) }), "SIG-2")
-    l.expectError(prove({ ...a, signature: b.signature }, b), "SIG-2")
+    // A carried signature that does not verify fails the Ed25519 instruction first [SIG-1], even when
+    // the proof is wrong in other ways too; without the Ed25519 instruction the program finds no
+    // signature it requires [SIG-2].
+    l.expectError(prove(a, { ...b, signature: b.signature.map((x, i) => (i === 9 ? x ^ 4 : x)) }), "SIG-1")
+    l.expectError(prove({ ...a, signature: b.signature }, b), "SIG-1")
+    l.expectError(prove(a, { ...signed(m2, aggregate(l, m2, 2n).statement), signature: a.signature }), "SIG-1")
     expect(l.sendInstructions(prove(a, b), (ixs) => ixs.slice(1))).toBe("SIG-2")
     const o = signed(outsider, aggregate(l, outsider, 2n).statement)
     l.expectError(prove(o, signed(outsider, { ...o.statement, support: 1n })), "EQV-8")
@@ -267,6 +271,8 @@ describe("reveal challenges", () => {
     }
     const r1 = receipt(w1, 2n, NAME, routeHash(helloRoute().record))
     l.expectError({ kind: "respondReveal", leafRef: ref(2n, m1, wrong), receipt: r1.receipt, signature: r1.signature }, "RVL-8")
-    l.expectError({ kind: "respondReveal", leafRef: ref(2n, m1, sig), receipt: forged.receipt, signature: forged.signature }, "SIG-2")
+    l.expectError({ kind: "respondReveal", leafRef: ref(2n, m1, sig), receipt: forged.receipt, signature: forged.signature }, "SIG-1")
+    // a good receipt with another's signature: it does not verify, whatever the leaf says [SIG-1]
+    l.expectError({ kind: "respondReveal", leafRef: ref(2n, m1, wrong), receipt: r1.receipt, signature: forged.signature }, "SIG-1")
   })
 })

@@ -1,8 +1,8 @@
 /**
  * The differential test: op sequences from the spec's generator (spec/test/arbitrary-ops.ts), valid
  * and deliberately invalid, replayed in lockstep on the spec and the program. Every step must agree
- * (same rule, same bytes, same lamports). Ops whose signature the Ed25519 precompile rejects are
- * decided before the program runs; they count as SIG-2 and leave both sides unchanged.
+ * (same rule, same bytes, same lamports). An op carrying a signature that does not verify is rejected
+ * by the Ed25519 instruction before the program runs, and by `apply` before any rule: SIG-1 on both.
  * DOTDNS_DIFF_RUNS sets the number of sequences per parameter set.
  */
 import fc from "fast-check"
@@ -15,7 +15,7 @@ import { Lockstep, Unencodable } from "./lockstep.ts"
 const RUNS = Number(process.env["DOTDNS_DIFF_RUNS"] ?? "12")
 
 const replay = (params: Params, steps: readonly { slot: bigint; op: Op }[]): void => {
-  const l = new Lockstep({ params, badSignatures: "precompile" })
+  const l = new Lockstep({ params })
   for (const k of [POPULATION.admin, ...POPULATION.miners, ...POPULATION.witnesses, ...POPULATION.owners, POPULATION.outsider]) l.actor(k)
   for (const { slot, op } of steps) {
     l.warpTo(slot)

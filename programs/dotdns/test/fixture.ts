@@ -25,12 +25,11 @@ export interface SetupOptions {
   readonly params?: Params
   /** Stop after initialization and bonding, before registering and cranking. */
   readonly bare?: boolean
-  readonly badSignatures?: "strict" | "precompile"
 }
 
 export const setup = (opts: SetupOptions = {}): Lockstep => {
   const params = opts.params ?? LOCALNET_PARAMS
-  const l = new Lockstep({ params, ...(opts.badSignatures ? { badSignatures: opts.badSignatures } : {}) })
+  const l = new Lockstep({ params })
   for (const k of [admin, ...miners, ...witnesses, owner, challenger, outsider]) l.actor(k)
   l.run({ kind: "initialize", authority: admin.publicKey, params, allowlist: miners.map((m) => m.publicKey) })
   for (const m of miners) l.run({ kind: "minerBond", miner: m.publicKey, amount: 5_000_000_000n })
@@ -51,12 +50,18 @@ export const aggregate = (l: Lockstep, miner: Keypair, E: bigint, record = hello
 
 export const signed = (miner: Keypair, statement: AggregateStatement): SignedAggregate => ({ statement, signature: sign(miner, aggregateDigest(statement)) })
 
-/** The submission op of an aggregate, with the owner's authorization when `serial` is given. */
-export const submit = (a: { statement: AggregateStatement; opening: RootOpening }, auth: { serial: bigint; signature: Uint8Array } | null): Op => ({
+/**
+ * The submission op of an aggregate, with an authorization when `auth` is given: the key it names
+ * (`auth.owner`, carried in the Ed25519 instruction) is hello.dns's owner unless stated.
+ */
+export const submit = (
+  a: { statement: AggregateStatement; opening: RootOpening },
+  auth: { serial: bigint; signature: Uint8Array; owner?: Uint8Array } | null
+): Op => ({
   kind: "submitAggregate",
   statement: a.statement,
   opening: a.opening,
-  auth
+  auth: auth === null ? null : { serial: auth.serial, owner: auth.owner ?? owner.publicKey, signature: auth.signature }
 })
 
 /** Every miner submits the same route for epoch E in epoch E+1's window; returns the aggregates. */

@@ -124,12 +124,19 @@ describe("governance", () => {
     l.expectError({ kind: "execute", proposalId: 1n }, "GOV-16")
     l.toEpoch(now + 3n)
     l.run({ kind: "execute", proposalId: 1n })
-    // a queued proposal expires min_timelock_epochs after its eta
+    // a queued proposal expires as long after its eta as its own timelock lasted [GOV-17]
     l.run({ kind: "propose", proposer: miners[0].publicKey, changes: [setParam(PARAM.roundReward, 3n)], etaEpoch: now + 5n })
     l.toEpoch(now + 8n)
     l.expectError({ kind: "execute", proposalId: 2n }, "GOV-17")
     l.run({ kind: "propose", proposer: miners[0].publicKey, changes: [setParam(PARAM.roundReward, 3n)], etaEpoch: now + 10n })
     l.toEpoch(now + 12n)
     l.run({ kind: "execute", proposalId: 3n })
+    // a timelock of five epochs keeps it executable five epochs after eta, though min_timelock_epochs is 2
+    l.run({ kind: "propose", proposer: miners[0].publicKey, changes: [setParam(PARAM.roundReward, 4n)], etaEpoch: now + 17n })
+    l.run({ kind: "propose", proposer: miners[0].publicKey, changes: [setParam(PARAM.roundReward, 5n)], etaEpoch: now + 17n })
+    l.toEpoch(now + 22n)
+    l.run({ kind: "execute", proposalId: 4n })
+    l.toEpoch(now + 23n)
+    l.expectError({ kind: "execute", proposalId: 5n }, "GOV-17")
   })
 })

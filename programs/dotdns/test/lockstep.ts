@@ -1,6 +1,7 @@
 /**
  * Runs every op on the executable spec (`apply`) and on the C program (LiteSVM) at the same slot, and
- * checks that both agree: the same rule on rejection (a failed Ed25519 precompile counts as SIG-2),
+ * checks that both agree: the same rule on rejection (a failed Ed25519 instruction is SIG-1: the
+ * native program verifies every carried signature before dotdns runs, as `apply` does first),
  * and on success every account of the spec state, encoded, equal byte for byte to the program's
  * account, the vault's lamports above rent equal to `vaultBalance`, and every actor's lamport change
  * equal to its `wallets` entry. A rejection must leave every account it names untouched.
@@ -9,7 +10,7 @@ import { ACCOUNTS, DISCRIMINATORS, VaultLayout, type AccountKind } from "../../.
 import { equal, hex } from "../../../spec/src/bytes.ts"
 import { verify, type Keypair } from "../../../spec/src/ed25519.ts"
 import { H } from "../../../spec/src/hash.ts"
-import { apply, isError } from "../../../spec/src/apply.ts"
+import { carriedSignatures, isError } from "../../../spec/src/apply.ts"
 import { DecodeError } from "../../../spec/src/errors.ts"
 import { decodeInstruction, IX_ACCOUNTS } from "../../../spec/src/instructions.ts"
 import { encodeFixed, type AnyLayout } from "../../../spec/src/layout.ts"
@@ -114,16 +115,19 @@ const programUnits = (logs: readonly string[], programId: string): number | unde
   return undefined
 }
 
-/** A rejected transaction's rule: its custom code, or SIG-2 when the Ed25519 precompile (instruction 0) failed. */
-const chainRule = (r: Extract<SendResult, { ok: false }>, hadPrecompile: boolean): RuleId | undefined => {
-  if (hadPrecompile && /InstructionError\(\s*0\s*,/.test(r.error)) return "SIG-2"
-  if (hadPrecompile && r.code !== undefined && r.rule === undefined) return "SIG-2"
+/**
+ * A rejected transaction's rule: SIG-1 when its Ed25519 instruction (instruction 0) failed — a carried
+ * signature does not verify, and the native program rejects the transaction before dotdns runs —
+ * else the custom code of the dotdns instruction.
+ */
+const chainRule = (r: Extract<SendResult, { ok: false }>, hadEd25519: boolean): RuleId | undefined => {
+  if (hadEd25519 && /InstructionError\(\s*0\s*,/.test(r.error)) return "SIG-1"
   return r.rule
 }
 
 /**
  * Whether every entry of an Ed25519-program instruction verifies: if one does not, the native program
- * fails the transaction before dotdns runs [SIG-2].
+ * fails the transaction before dotdns runs [SIG-1].
  */
 export const entriesVerify = (ix: Instruction): boolean => {
   const d = ix.data
@@ -141,13 +145,6 @@ export const entriesVerify = (ix: Instruction): boolean => {
 
 export interface LockstepOptions {
   readonly params?: Params
-  /**
-   * An op carrying a signature that does not verify never reaches the program: the Ed25519 precompile
-   * fails the transaction, which counts as SIG-2. When the spec would reject such an op with an
-   * earlier rule (or ignore the signature), the two cannot agree; "strict" reports it as a
-   * divergence, "precompile" accepts the chain's SIG-2 and leaves the spec state unchanged too.
-   */
-  readonly badSignatures?: "strict" | "precompile"
   /**
    * Verify transaction signatures (default). Off, any key can be made to sign (`impersonate`), which
    * replays ops of keys whose secrets are unknown, e.g. from vectors; Ed25519-program entries are
@@ -168,14 +165,10 @@ export class Lockstep {
   /** Keys `sendAltered` signs with (the harness keeps its own ring private). */
   private readonly keyring = new Map<string, Keypair>()
   private vaultRent: bigint
-  private readonly badSignatures: "strict" | "precompile"
   /** Ops whose instruction bytes the spec's decoder rejects as malformed, with its rule. */
   readonly undecoded: { op: Op; rule: RuleId }[] = []
-  /** Ops the precompile decided against the spec's verdict (only with badSignatures: "precompile"). */
-  readonly masked: { op: Op; spec: RuleId | "accepted" }[] = []
 
   constructor(opts: LockstepOptions = {}) {
-    this.badSignatures = opts.badSignatures ?? "strict"
     this.world = new World(opts.params ?? LOCALNET_PARAMS)
     this.chain = new SvmHarness({ sigverify: opts.sigverify ?? true })
     this.programId = this.chain.programId
@@ -355,9 +348,12 @@ export class Lockstep {
     const { instructions, keys } = this.build(op)
     const before = this.snapshot(keys)
     this.chain.setSlot(this.world.slot)
+    // The client's Ed25519 instruction carries the op's signatures: it verifies exactly when they all do [SIG-1].
+    const carried = carriedSignatures(op)
+    if (carried.length > 0 && (instructions.length < 2 || entriesVerify(instructions[0]!) !== carried.every((c) => verify(c.key, c.digest, c.signature))))
+      throw new Divergence(`${what}: the client's Ed25519 instruction does not carry the op's signatures`)
     const structural = decodingRule(instructions[instructions.length - 1]!.data)
     if (structural !== undefined) return this.undecodable(op, what, before, structural)
-    if (instructions.length > 1 && !entriesVerify(instructions[0]!)) return this.precompileFails(op, what, before)
     const chain = this.chain.send(op)
     const spec = this.world.try(op)
     if (isError(spec)) {
@@ -384,36 +380,21 @@ export class Lockstep {
 
   /**
    * An op the client cannot encode faithfully (e.g. a name over 255 bytes behind a u8 length): its
-   * bytes are not an instruction, so the program must name the rule the spec's decoder names, and the
-   * spec does not advance (`apply` on the typed op is not what the chain was sent).
+   * bytes are not an instruction, so the program must name the rule the spec's decoder names — unless
+   * a carried signature does not verify, which the Ed25519 instruction rejects before the dotdns
+   * instruction is read [SIG-1] — and the spec does not advance (`apply` on the typed op is not what
+   * the chain was sent).
    */
-  private undecodable(op: Op, what: string, before: readonly Snapshot[], rule: RuleId): Outcome {
+  private undecodable(op: Op, what: string, before: readonly Snapshot[], decoded: RuleId): Outcome {
+    const rule: RuleId = carriedSignatures(op).every((c) => verify(c.key, c.digest, c.signature)) ? decoded : "SIG-1"
+    const { instructions } = this.build(op)
     const chain = this.chain.send(op)
-    if (chain.ok) throw new Divergence(`${what}: the program accepts bytes the spec's decoder rejects [${rule}]`)
-    const got = chainRule(chain, false)
-    if (got !== rule) throw new Divergence(`${what}: the decoder rejects the bytes [${rule}], the program [${got ?? "?"}] ${chain.error}`)
+    if (chain.ok) throw new Divergence(`${what}: the program accepts bytes the spec's decoder rejects [${decoded}]`)
+    const got = chainRule(chain, instructions.length > 1)
+    if (got !== rule) throw new Divergence(`${what}: the spec rejects the transaction [${rule}], the program [${got ?? "?"}] ${chain.error}`)
     this.unchanged(before, what)
     this.undecoded.push({ op, rule })
     return { ok: false, rule }
-  }
-
-  /** An op with a signature that does not verify: the precompile must fail the transaction [SIG-2]. */
-  private precompileFails(op: Op, what: string, before: readonly Snapshot[]): Outcome {
-    const chain = this.chain.send(op)
-    if (chain.ok || chainRule(chain, true) !== "SIG-2") throw new Divergence(`${what}: a bad signature passed the Ed25519 precompile`)
-    this.unchanged(before, what)
-    const spec = apply(this.world.state, op, { slot: this.world.slot })
-    const verdict = isError(spec) ? spec.rule : "accepted"
-    if (verdict === "SIG-2") {
-      this.world.try(op) // the spec rejects too: log it, nothing changes
-      logRule("SIG-2", "precompile")
-      return { ok: false, rule: "SIG-2" }
-    }
-    if (this.badSignatures === "strict")
-      throw new Divergence(`${what}: the Ed25519 precompile rejects a bad signature [SIG-2] before the program runs; the spec says [${verdict}]`)
-    this.masked.push({ op, spec: verdict })
-    logRule(`masked:${verdict}` as RuleId, "precompile")
-    return { ok: false, rule: "SIG-2" }
   }
 
   /** An op both sides must accept. */

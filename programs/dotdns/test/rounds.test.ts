@@ -52,9 +52,10 @@ describe("rounds to finality, in lockstep", () => {
     l.expectError(submit(aggregate(l, miners[0], 3n, record), auth), "RND-2")
     l.toEpoch(3n, 1n)
     l.expectError(submit(aggregate(l, outsider, 2n, record), auth), "RND-3")
-    const other = buildAggregate([receipt(witnesses[0], 2n, "nope.dns", routeHash(route("nope.dns", 1n, owner).record))], () => 1_000_000_000n, miners[0].publicKey)
-    // (with an authorization the client would sign for the name's owner, which an unregistered name
-    // lacks: the Ed25519 precompile would fail first, so the rule is shown without one)
+    const nope = route("nope.dns", 1n, owner)
+    const other = buildAggregate([receipt(witnesses[0], 2n, "nope.dns", routeHash(nope.record))], () => 1_000_000_000n, miners[0].publicKey)
+    // the authorization names its key, so it verifies without a Name account; the name check rejects
+    l.expectError(submit(other, { serial: 1n, signature: nope.signature }), "RND-6")
     l.expectError(submit(other, null), "RND-6")
     l.run(submit(a, auth))
     l.expectError(submit(a, auth), "RND-7")
@@ -86,9 +87,14 @@ describe("rounds to finality, in lockstep", () => {
     l.expectError(submit(a, null), "RND-5")
     const serial0 = sign(owner, routeAuthDigest({ nameHash: NH, serial: 0n, routeHash: st.routeHash }))
     l.expectError(submit(a, { serial: 0n, signature: serial0 }), "RND-8")
+    // a carried signature that does not verify fails the Ed25519 instruction before dotdns runs [SIG-1]
     const forged = Uint8Array.from(signature, (x, i) => (i === 0 ? x ^ 1 : x))
-    l.expectError(submit(a, { serial: 1n, signature: forged }), "SIG-2")
-    l.expectError(submit(a, { serial: 2n, signature }), "SIG-2") // a valid signature, but over serial 1
+    l.expectError(submit(a, { serial: 1n, signature: forged }), "SIG-1")
+    l.expectError(submit(a, { serial: 2n, signature }), "SIG-1") // a valid signature, but over serial 1
+    l.expectError(submit(a, { serial: 1n, signature, owner: outsider.publicKey }), "SIG-1") // o's signature under another key
+    // a valid signature by a key that is not the owner's: the one required is not carried [SIG-2]
+    const digest1 = routeAuthDigest({ nameHash: NH, serial: 1n, routeHash: st.routeHash })
+    l.expectError(submit(a, { serial: 1n, signature: sign(outsider, digest1), owner: outsider.publicKey }), "SIG-2")
     // without the Ed25519 instruction the program finds no proof
     expect(l.sendInstructions(submit(a, auth), (ixs) => ixs.slice(1))).toBe("SIG-2")
     // entries the precompile accepts but dotdns does not [SIG-3]: the data of another instruction
@@ -115,23 +121,46 @@ describe("rounds to finality, in lockstep", () => {
     l.run(submit(aggregate(l, miners[2], 2n, record, witnesses.slice(1, 3)), null))
   })
 
-  it("leaves a bad signature to the Ed25519 precompile, before the program runs", () => {
+  it("rejects a carried signature that does not verify first, on both sides [SIG-1]", () => {
     const l = setup()
     const { record, signature } = helloRoute()
+    const junk = { serial: 1n, signature: new Uint8Array(64) }
+    // outside the submit window, and with a bad signature: the signature decides
+    l.toEpoch(2n, 49n)
+    l.expectError(submit(aggregate(l, miners[0], 2n, record), junk), "SIG-1")
     l.toEpoch(3n, 1n)
     l.run(submit(aggregate(l, miners[0], 2n, record), { serial: 1n, signature }))
-    // The route is in the round, so the spec ignores an authorization; the chain cannot: the
-    // transaction carries it in an Ed25519 instruction that fails.
-    const junk = { serial: 1n, signature: new Uint8Array(64) }
-    const late = submit(aggregate(l, miners[1], 2n, record), junk)
-    expect(() => l.step(late)).toThrow(/precompile/)
-    const lenient = setup({ badSignatures: "precompile" })
-    lenient.toEpoch(3n, 1n)
-    lenient.run(submit(aggregate(lenient, miners[0], 2n, record), { serial: 1n, signature }))
-    expect(lenient.step(late)).toEqual({ ok: false, rule: "SIG-2" })
-    expect(lenient.masked.map((m) => m.spec)).toEqual(["accepted"])
-    lenient.checkState("after a masked op")
-    lenient.run(submit(aggregate(lenient, miners[1], 2n, record), null))
+    // The route is in the round, so no authorization is needed; one that is carried must still verify.
+    l.expectError(submit(aggregate(l, miners[1], 2n, record), junk), "SIG-1")
+    l.checkState("after a rejected op")
+    l.run(submit(aggregate(l, miners[1], 2n, record), { serial: 1n, signature }))
+    l.run(submit(aggregate(l, miners[2], 2n, record), null))
+  })
+
+  it("closes a round at its stored submit_end, whatever governance does to the window [RND-1]", () => {
+    const l = setup()
+    const E = 4n
+    const { record, signature } = helloRoute()
+    l.run({ kind: "propose", proposer: admin.publicKey, changes: [{ kind: 0, param: PARAM.submitWindowSlots, value: 50n, key: new Uint8Array(32) }], etaEpoch: 4n })
+    l.toEpoch(4n)
+    l.run({ kind: "execute", proposalId: 0n })
+    // round 4 opens in epoch 5's window before the crank activates the wider window
+    l.warpTo(5n * 50n + 1n)
+    l.run(submit(aggregate(l, miners[0], E, record, witnesses.slice(0, 3)), { serial: 1n, signature }))
+    l.run(submit(aggregate(l, miners[1], E, record), null))
+    expect(roundOf(l, E).submitEnd).toBe(270n)
+    l.toEpoch(5n, 20n)
+    expect(l.state.config!.params[PARAM.submitWindowSlots]).toBe(50n)
+    l.expectError(submit(aggregate(l, miners[2], E, record), null), "RND-1")
+    l.expectError(submit(aggregate(l, miners[0], E, record), null), "RND-1") // not even an equivocation lands
+    l.warpTo(roundOf(l, E).challengeEnd)
+    l.run({ kind: "finalizeRound", epoch: E, nameHash: NH })
+    expect(roundOf(l, E).status).toBe(ROUND_STATUS.failed)
+    l.expectError(submit(aggregate(l, miners[2], E, record), null), "RND-1")
+    // round 5 opens with the window of its own time
+    l.toEpoch(6n, 45n)
+    l.run(submit(aggregate(l, miners[2], 5n, record), { serial: 1n, signature }))
+    expect(roundOf(l, 5n).submitEnd).toBe(350n)
   })
 
   it("holds at most four routes and counts only support ≥ min_support", () => {

@@ -193,7 +193,7 @@ export const opEvents = (s: State, op: Op, env: Env): InstanceEvent[] => {
         {
           machine: "proposal",
           key: config.nextProposalId.toString(),
-          event: { type: "propose", etaEpoch: op.etaEpoch, stakeSnapshot: config.totalBonded }
+          event: { type: "propose", epoch: config.currentEpoch, etaEpoch: op.etaEpoch, stakeSnapshot: config.totalBonded }
         }
       ]
     case "veto":
@@ -209,7 +209,7 @@ export const opEvents = (s: State, op: Op, env: Env): InstanceEvent[] => {
         {
           machine: "proposal",
           key: op.proposalId.toString(),
-          event: { type: "execute", epoch: config.currentEpoch, pendingCount: config.pendingCount, minTimelockEpochs: p(s, "minTimelockEpochs") }
+          event: { type: "execute", epoch: config.currentEpoch, pendingCount: config.pendingCount }
         }
       ]
   }

@@ -138,21 +138,19 @@ const abstractSubmit = (member: number, route: string): RoundEvent => ({
 
 const roundAlphabet = (s: SnapshotFrom<typeof roundMachine>): RoundEvent[] => {
   const c: RoundContext = s.context
-  const closed = s.value === "finalized" || s.value === "failed"
+  // A closed round takes no event (its submit window ended before finalization [RND-1]).
+  if (s.value !== "absent" && s.value !== "open") return []
   const out: RoundEvent[] = []
   const live = (i: number) => c.members[String(i)] !== undefined && !c.members[String(i)]!.stripped
   for (let i = 0; i < MEMBERS.length; i++) {
     const m = c.members[String(i)]
     if (m?.stripped === true) continue
     if (m !== undefined) out.push(abstractSubmit(i, ROUTE_A))
-    // After closing, only routes already in the round: a new one would need a serial above the canonical.
-    else if (closed) {
-      if (c.routes.length > 0) out.push(abstractSubmit(i, c.routes[0]!.hash))
-    } else {
+    else {
       out.push(abstractSubmit(i, ROUTE_A))
       if (i === 2) out.push(abstractSubmit(i, ROUTE_B))
     }
-    if (live(i) && !closed && i < 3) out.push({ type: "proveEquivocation", member: i })
+    if (live(i) && i < 3) out.push({ type: "proveEquivocation", member: i })
   }
   if (s.value !== "open") return out
   const slot = ROUND_CHALLENGE_END - 1n
@@ -166,14 +164,12 @@ const roundAlphabet = (s: SnapshotFrom<typeof roundMachine>): RoundEvent[] => {
   return out
 }
 
-const setupRoundWorld = (d: Driver, params: Params, opts: { late?: boolean; rival?: RoundFixture | undefined } = {}): void => {
+const setupRoundWorld = (d: Driver, params: Params, opts: { rival?: RoundFixture | undefined } = {}): void => {
   d.run({ kind: "initialize", authority: ADMIN.publicKey, params, allowlist: MEMBERS.map((m) => m.publicKey) })
   for (const m of MEMBERS) d.run({ kind: "minerBond", miner: m.publicKey, amount: MEMBER_STAKE })
   WITNESSES.forEach((w, i) => d.run({ kind: "witnessBond", witness: w.publicKey, amount: witnessStake(i) }))
   d.run({ kind: "registerName", owner: OWNER.publicKey, name: ROUND_NAME })
   d.run({ kind: "fundPool", funder: ADMIN.publicKey, amount: 1_000_000_000n })
-  // A wider submit window, executed at epoch 3 so that it activates when round 3 is already open.
-  if (opts.late === true) d.run({ kind: "propose", proposer: ADMIN.publicKey, changes: [setParam("submitWindowSlots", 60n)], etaEpoch: 2n })
   d.toEpoch(ROUND_EPOCH - 1n)
   if (opts.rival !== undefined) {
     // A round of the epoch before, for a newer serial, finalized later: it makes round 3's route stale.
@@ -181,17 +177,15 @@ const setupRoundWorld = (d: Driver, params: Params, opts: { late?: boolean; riva
     for (let i = 0; i < MEMBERS.length; i++) opts.rival.submit(i, ROUND_ROUTES.R)
   }
   d.toEpoch(ROUND_EPOCH)
-  if (opts.late === true) d.run({ kind: "execute", proposalId: 0n })
   // The crank stays at epoch 3 while round 3's submit window opens in epoch 4.
   d.warpAtLeast((ROUND_EPOCH + 1n) * d.L + 1n)
 }
 
 const realizeRound = (steps: readonly AbstractStep<RoundEvent>[], name: string): MachineTrace => {
-  const late = steps.some((s) => s.from === "finalized" || s.from === "failed")
   const stale = steps.some((s) => s.event.type === "finalizeRound" && s.event.canonicalSerial > 0n)
   const d = new Driver(ROUND_PARAMS)
   const rival = stale ? new RoundFixture(d, ROUND_EPOCH - 1n, ROUND_NAME, MEMBERS) : undefined
-  setupRoundWorld(d, ROUND_PARAMS, { late, rival })
+  setupRoundWorld(d, ROUND_PARAMS, { rival })
   const f = new RoundFixture(d, ROUND_EPOCH, ROUND_NAME, MEMBERS)
   d.subject = { machine: "round", key: f.key }
   let rivalDone = false
@@ -232,7 +226,7 @@ const realizeRound = (steps: readonly AbstractStep<RoundEvent>[], name: string):
         f.finalize()
         break
     }
-    // Once the round is open the crank catches up (activating a scheduled window change, if any).
+    // Once the round is open the crank catches up.
     if (i === 0) d.advance()
   })
   return { name, machine: "round", instance: f.key, edges, states, steps: d.steps }
@@ -291,13 +285,13 @@ const proposalAlphabet = (s: SnapshotFrom<typeof proposalMachine>): ProposalEven
   const c = s.context
   switch (s.value) {
     case "absent":
-      return [{ type: "propose", etaEpoch: 3n, stakeSnapshot: TOTAL_VOTING }]
+      return [{ type: "propose", epoch: 1n, etaEpoch: 3n, stakeSnapshot: TOTAL_VOTING }]
     case "queued":
       return [
         ...VOTERS.filter((_, i) => c.vetoStake === 0n || (i === 1 && c.vetoStake === VOTERS[0]!.stake)).map(
           (v): ProposalEvent => ({ type: "veto", epoch: 1n, weight: v.stake, vetoBps: 3334n })
         ),
-        { type: "execute", epoch: c.etaEpoch, pendingCount: 0, minTimelockEpochs: 2n }
+        { type: "execute", epoch: c.etaEpoch, pendingCount: 0 }
       ]
     case "executed":
       return [{ type: "advanceEpoch", epoch: c.etaEpoch + 1n }]

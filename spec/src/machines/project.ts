@@ -97,7 +97,7 @@ export const proposalAmbiguous = (s: State, id: bigint): boolean => {
 export const projectProposal = (s: State, id: bigint): Projection<ProposalContext> => {
   const p = s.proposals.get(proposalKey(id))
   if (p === undefined) return { value: "absent", context: EMPTY_PROPOSAL }
-  const context = { etaEpoch: p.etaEpoch, vetoStake: p.vetoStake, stakeSnapshot: p.stakeSnapshot }
+  const context = { createdEpoch: p.createdEpoch, etaEpoch: p.etaEpoch, vetoStake: p.vetoStake, stakeSnapshot: p.stakeSnapshot }
   const value: ProposalState =
     p.status === PROPOSAL_STATUS.queued
       ? "queued"

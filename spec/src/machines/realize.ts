@@ -111,7 +111,7 @@ export class Driver {
 export const ADMIN = key("machines/admin")
 export const OWNER = key("machines/owner")
 export const CHALLENGER = key("machines/challenger")
-/** Four equal members: three of them are a quorum, so one can still submit after finalization. */
+/** Four equal members: three of them are a quorum, so a round can finalize with one of them out. */
 export const MEMBERS: readonly Keypair[] = [key("machines/m1"), key("machines/m2"), key("machines/m3"), key("machines/m4")]
 export const WITNESSES: readonly Keypair[] = Array.from({ length: 8 }, (_, i) => key(`machines/w${i + 1}`))
 export const MEMBER_STAKE = 5_000_000_000n
@@ -235,7 +235,7 @@ export class RoundFixture {
   submit(member: number, record: RouteRecord, owner: Keypair = OWNER): void {
     const a = this.aggregate(member, record)
     const signature = sign(owner, routeAuthDigest(routeAuthOf(record)))
-    this.d.run({ kind: "submitAggregate", statement: a.statement, opening: a.opening, auth: { serial: record.serial, signature } })
+    this.d.run({ kind: "submitAggregate", statement: a.statement, opening: a.opening, auth: { serial: record.serial, owner: owner.publicKey, signature } })
     this.submitted.set(member, a)
   }
   /** The member's second, different statement, submitted on-chain [EQV-2]. */

@@ -190,11 +190,11 @@ export const roundMachine = setup({
         ]
       }
     },
-    // A closed round still takes the submissions the live submit window admits: RND-1 reads the window
-    // from the current parameters, not from the round (whose submit_end nothing reads), so a governance
-    // change that widens it while the round runs lets aggregates land after finalization.
-    finalized: { on: submissions },
-    failed: { on: submissions }
+    // A closed round takes nothing more: once the round exists its stored submit_end ends the submit
+    // window [RND-1], and submit_end ≤ challenge_end ≤ the finalizing slot, so no aggregate lands after
+    // finalization, whatever governance does to the live window.
+    finalized: {},
+    failed: {}
   }
 })
 

@@ -8,9 +8,8 @@ import {
   type MinerEntry, type RoundAccount
 } from "../accounts.ts"
 import { compare, equal, zeros } from "../bytes.ts"
-import { verify } from "../ed25519.ts"
 import { leafNode, verifyInclusion } from "../merkle.ts"
-import { aggregateDigest, receiptDigest, receiptHash, type Receipt } from "../objects.ts"
+import { aggregateDigest, receiptHash, type Receipt } from "../objects.ts"
 import type { LeafRef, OpOf } from "../ops.ts"
 import {
   add, aggregateKey, configOf, deposit, ensure, findMiner, p, payOut, pinKey, roundKey, witnessKey, witnessStakeAt,
@@ -31,9 +30,8 @@ export const processProveEquivocation = (s: State, op: OpOf<"proveEquivocation">
   // stored challenge_end, or for a round never opened, the end computed from the parameters [EQV-4].
   const end = s.rounds.get(roundKey(a.epoch, a.nameHash))?.challengeEnd ?? challengeEnd(s, a.epoch)
   ensure(env.slot < end, "EQV-4", "the challenge window of that epoch is over")
-  // Each statement carries the miner's signature, proven by the Ed25519 program [SIG-2].
+  // Each statement carries the miner's signature, verified before any rule [SIG-1].
   const digestA = aggregateDigest(a)
-  ensure(verify(a.miner, digestA, op.first.signature), "SIG-2", "the first statement's signature does not verify")
   const key = aggregateKey(a.epoch, a.nameHash, a.miner)
   const onChain = s.aggregates.get(key)
   let other: Uint8Array
@@ -42,7 +40,6 @@ export const processProveEquivocation = (s: State, op: OpOf<"proveEquivocation">
     // Two statements by one miner about one (epoch, name) [EQV-5] ...
     ensure(equal(b.miner, a.miner) && b.epoch === a.epoch && equal(b.nameHash, a.nameHash), "EQV-5", "the statements are not by one miner about one round")
     other = aggregateDigest(b)
-    ensure(verify(b.miner, other, op.second.signature), "SIG-2", "the second statement's signature does not verify")
   } else {
     // ... or one signed statement against the miner's own on-chain aggregate [EQV-7].
     ensure(onChain !== undefined && (onChain.flags & AGGREGATE_FLAG.submitted) !== 0, "EQV-7", "the miner has no on-chain aggregate in this round")
@@ -212,6 +209,7 @@ export const processOpenReveal = (s: State, op: OpOf<"openReveal">, env: Env): v
     bond,
     deadline: add(env.slot, p(s, "responseWindowSlots"))
   })
+  ensure(t.round.openChallenges < 0xffff, "ACC-6", "open_challenges is a u16")
   t.round.openChallenges += 1
 }
 // #endregion open-reveal
@@ -241,7 +239,6 @@ export const processRespondReveal = (s: State, op: OpOf<"respondReveal">, env: E
   const agg = submittedAggregate(s, ref)
   ensure(equal(receiptHash(op.receipt, op.signature), pin.receiptHash), "RVL-7", "the receipt does not hash to the leaf")
   ensure(receiptMatches(op.receipt, pin, agg), "RVL-7", "the receipt does not match the leaf and the aggregate")
-  ensure(verify(op.receipt.witness, receiptDigest(op.receipt), op.signature), "SIG-2", "the witness signature does not verify")
   const stake = witnessStakeAt(s.witnesses.get(witnessKey(pin.witness)), ref.epoch)
   ensure(pin.weight === stake && stake > 0n, "RVL-8", "the leaf's weight is not the witness's stake")
 

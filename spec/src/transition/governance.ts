@@ -81,7 +81,7 @@ const checkOutcome = (g: Governed): void => {
 // #region governance-weight
 /** Voting and proposing weight: active miner stake plus the witness stake of the current epoch. */
 export const governanceWeight = (s: State, key: Uint8Array): bigint =>
-  (findMiner(s, key)?.active ?? 0n) + witnessStakeAt(s.witnesses.get(witnessKey(key)), configOf(s).currentEpoch)
+  add(findMiner(s, key)?.active ?? 0n, witnessStakeAt(s.witnesses.get(witnessKey(key)), configOf(s).currentEpoch))
 // #endregion governance-weight
 
 // #region propose
@@ -155,9 +155,9 @@ export const processExecute = (s: State, op: OpOf<"execute">, _env: Env): void =
   ensure(proposal.status === PROPOSAL_STATUS.queued, "GOV-11", `proposal ${op.proposalId} is not queued`)
   // Never before eta [GOV-15], and one scheduled change set at a time [GOV-16].
   ensure(config.currentEpoch >= proposal.etaEpoch, "GOV-15", `eta is epoch ${proposal.etaEpoch}, now ${config.currentEpoch}`)
-  // A proposal not executed within min_timelock_epochs of its eta has expired: an old queued
-  // proposal cannot be sprung later, when its vetoes no longer count [GOV-17].
-  const expiry = proposal.etaEpoch + p(s, "minTimelockEpochs")
+  // A proposal not executed within as many epochs after its eta as its timelock lasted has expired:
+  // an old queued proposal cannot be sprung later, when its vetoes no longer count [GOV-17].
+  const expiry = proposal.etaEpoch + (proposal.etaEpoch - proposal.createdEpoch)
   ensure(config.currentEpoch <= expiry, "GOV-17", `the proposal expired after epoch ${expiry}`)
   ensure(config.pendingCount === 0, "GOV-16", "another change set is already scheduled")
   const changes = proposal.changes.slice(0, proposal.changeCount)

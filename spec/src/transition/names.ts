@@ -44,7 +44,7 @@ export const processRegisterName = (s: State, op: OpOf<"registerName">, _env: En
 
 // #region transfer-name
 export const processTransferName = (s: State, op: OpOf<"transferName">, _env: Env): void => {
-  configOf(s)
+  // A Name exists only after initialization, so the name check covers it; the instruction reads no Config.
   const name = s.names.get(nameKey(op.nameHash))
   ensure(name !== undefined, "NAM-9", "the name is not registered")
   // Only the current owner transfers [NAM-10].

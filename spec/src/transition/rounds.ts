@@ -8,10 +8,9 @@ import {
 } from "../accounts.ts"
 import { MAX_COMMITTEE } from "../params.ts"
 import { equal, u64le, zeros } from "../bytes.ts"
-import { verify } from "../ed25519.ts"
 import { H, TAGS } from "../hash.ts"
 import { leafNode, MAX_LEAVES, parentNode, SumOverflow } from "../merkle.ts"
-import { aggregateDigest, routeAuthDigest } from "../objects.ts"
+import { aggregateDigest } from "../objects.ts"
 import type { OpOf } from "../ops.ts"
 import { BPS } from "../params.ts"
 import {
@@ -78,9 +77,11 @@ const checkOpening = (op: OpOf<"submitAggregate">): void => {
 export const processSubmitAggregate = (s: State, op: OpOf<"submitAggregate">, env: Env): void => {
   const st = op.statement
   configOf(s)
-  // Aggregates for epoch E arrive in the submit window at the start of epoch E+1 [RND-1].
+  // Aggregates for epoch E arrive in the submit window at the start of epoch E+1 [RND-1]; once the
+  // round exists its stored submit_end rules, so a later change of the window never reopens it.
   const window = submitWindow(s, st.epoch)
-  ensure(env.slot >= window.start && env.slot < window.end, "RND-1", `slot ${env.slot} is outside the submit window [${window.start}, ${window.end})`)
+  const end = s.rounds.get(roundKey(st.epoch, st.nameHash))?.submitEnd ?? window.end
+  ensure(env.slot >= window.start && env.slot < end, "RND-1", `slot ${env.slot} is outside the submit window [${window.start}, ${end})`)
   // ... from a member of epoch E's committee [RND-2], [RND-3] ...
   const committee = s.committees.get(committeeKey(st.epoch))
   ensure(committee !== undefined, "RND-2", `no committee for epoch ${st.epoch}`)
@@ -117,8 +118,8 @@ export const processSubmitAggregate = (s: State, op: OpOf<"submitAggregate">, en
     // checked against the Name account's current owner [RND-5], at a serial above the canonical one [RND-8].
     ensure(op.auth !== null, "RND-5", "the first aggregate naming a route carries the owner's authorization")
     ensure(op.auth.serial > name.serial, "RND-8", `serial ${op.auth.serial} does not exceed the canonical serial ${name.serial}`)
-    const digest = routeAuthDigest({ nameHash: st.nameHash, serial: op.auth.serial, routeHash: st.routeHash })
-    ensure(verify(name.owner, digest, op.auth.signature), "SIG-2", "the owner's route authorization does not verify")
+    // The carried signature verified already [SIG-1]; it must be the current owner's [SIG-2].
+    ensure(equal(op.auth.owner, name.owner), "SIG-2", "the route authorization is not signed by the name's owner")
     ensure(round.routeCount < MAX_ROUTES, "RND-9", `a round holds at most ${MAX_ROUTES} routes`)
     r = round.routeCount
     round.routes[r] = { routeHash: new Uint8Array(st.routeHash), serial: op.auth.serial, weight: 0n }

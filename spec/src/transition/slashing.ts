@@ -11,7 +11,7 @@ import { add, committeeKey, configOf, ensure, mulDiv, p, payOut, roundKey, sub, 
  */
 export const slash = (s: State, entry: MinerEntry, challenger: Uint8Array | null): bigint => {
   const config = configOf(s)
-  const total = entry.active + entry.pending + entry.unbonding
+  const total = add(add(entry.active, entry.pending), entry.unbonding)
   const amount = mulDiv(total, p(s, "slashBps"), BPS)
   let left = amount
   const take = (have: bigint): bigint => {

@@ -62,7 +62,7 @@ export const processMinerBond = (s: State, op: OpOf<"minerBond">, _env: Env): vo
 export const processMinerUnbond = (s: State, op: OpOf<"minerUnbond">, _env: Env): void => {
   const config = configOf(s)
   const entry = minerOf(s, op.miner)
-  const bonded = entry.active + entry.pending
+  const bonded = add(entry.active, entry.pending)
   ensure(op.amount >= 1n && op.amount <= bonded, "STK-5", `unbond 1..${bonded} lamports`)
   checkMinimum(bonded - op.amount, p(s, "minMinerStake"), "miner")
 

@@ -62,7 +62,7 @@ export const op: fc.Arbitrary<Op> = fc.oneof(
     kind: fc.constant("submitAggregate" as const),
     statement,
     opening: fc.oneof(fc.record({ kind: fc.constant("node" as const), left: sumNode, right: sumNode }), fc.record({ kind: fc.constant("leaf" as const), leaf })),
-    auth: fc.option(fc.record({ serial: u64, signature: sig }), { nil: null })
+    auth: fc.option(fc.record({ serial: u64, owner: key, signature: sig }), { nil: null })
   }),
   fc.record({ kind: fc.constant("finalizeRound" as const), epoch: u64, nameHash: key }),
   fc.record({ kind: fc.constant("proveEquivocation" as const), challenger: key, first: fc.record({ statement, signature: sig }), second: fc.option(fc.record({ statement, signature: sig }), { nil: null }) }),

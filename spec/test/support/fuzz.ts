@@ -295,7 +295,7 @@ const opOfInstruction = (d: ReturnType<typeof decodeInstruction>): Op => {
   const s = new Uint8Array(64)
   const f = d.fields as Record<string, never>
   switch (d.kind) {
-    case "submitAggregate": return { kind: d.kind, statement: f.statement, opening: f.opening, auth: f.serial === null ? null : { serial: f.serial, signature: s } }
+    case "submitAggregate": return { kind: d.kind, statement: f.statement, opening: f.opening, auth: f.serial === null ? null : { serial: f.serial, owner: z, signature: s } }
     case "proveEquivocation": return { kind: d.kind, challenger: z, first: { statement: f.first, signature: s }, second: f.second === null ? null : { statement: f.second, signature: s } }
     case "respondReveal": return { kind: d.kind, leafRef: f.leafRef, receipt: f.receipt, signature: s }
     case "claim": return { kind: d.kind, who: z, role: f.role }

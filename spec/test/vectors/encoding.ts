@@ -84,7 +84,7 @@ export const sampleOps = (): Op[] => {
     { kind: "registerName", owner: o1.publicKey, name: ALPHA },
     { kind: "transferName", owner: o1.publicKey, nameHash: leafRef(0n, ALPHA, m1, 0).nameHash, newOwner: admin.publicKey },
     { kind: "advanceEpoch" },
-    { kind: "submitAggregate", statement: agg, opening: { kind: "node", left: node, right: node }, auth: { serial: 1n, signature: rr.signature } },
+    { kind: "submitAggregate", statement: agg, opening: { kind: "node", left: node, right: node }, auth: { serial: 1n, owner: rr.record.owner, signature: rr.signature } },
     { kind: "finalizeRound", epoch: 2n, nameHash: agg.nameHash },
     { kind: "proveEquivocation", challenger: admin.publicKey, first: signed(m1, agg), second: signed(m1, sampleAggregates().cid) },
     { kind: "pinLeaf", leafRef: ref, leaf, path: [node, node, node] },

@@ -66,7 +66,7 @@ export const submitOp = (agg: { statement: AggregateStatement; opening: RootOpen
   kind: "submitAggregate",
   statement: agg.statement,
   opening: agg.opening,
-  auth: r === null ? null : { serial: r.record.serial, signature: r.signature }
+  auth: r === null ? null : { serial: r.record.serial, owner: r.record.owner, signature: r.signature }
 })
 
 export const signed = (miner: Keypair, statement: AggregateStatement): SignedAggregate => ({

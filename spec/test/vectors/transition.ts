@@ -10,7 +10,7 @@ import { sign, type Keypair } from "../../src/ed25519.ts"
 import { checkInvariants } from "../../src/invariants.ts"
 import { opToJson, stateToJson } from "../../src/json.ts"
 import { aggregateDigest, receiptDigest, type AggregateStatement, type Leaf } from "../../src/objects.ts"
-import type { Change } from "../../src/accounts.ts"
+import { ROUND_STATUS, type Change } from "../../src/accounts.ts"
 import type { Op } from "../../src/ops.ts"
 import { LOCALNET_PARAMS, PARAM, type Params, type ParamName } from "../../src/params.ts"
 import type { RuleId } from "../../src/rules.ts"
@@ -251,6 +251,7 @@ const names = (accept: Accept, reject: Reject): void => {
   accept("transfer_name", ["NAM-10"], "o1 transfers alpha.dns to o2", setup(), { kind: "transferName", owner: o1.publicKey, nameHash: nameHash(ALPHA), newOwner: o2.publicKey })
   reject("transfer_name-unregistered", "NAM-9", "transfer of an unregistered name", setup(), { kind: "transferName", owner: o1.publicKey, nameHash: nameHash("gamma.dns"), newOwner: o2.publicKey })
   reject("transfer_name-not-owner", "NAM-10", "o2 tries to transfer alpha.dns", setup(), { kind: "transferName", owner: o2.publicKey, nameHash: nameHash(ALPHA), newOwner: o2.publicKey })
+  reject("transfer_name-not-initialized", "NAM-9", "a transfer before initialize: the instruction reads no Config, and no Name exists yet", null, { kind: "transferName", owner: o1.publicKey, nameHash: nameHash(ALPHA), newOwner: o2.publicKey })
 }
 
 // ----------------------------------------------------------------------------------------------- epochs
@@ -323,6 +324,25 @@ const rounds = (trace: Trace, accept: Accept, reject: Reject): void => {
     w.warpTo(170n)
     w.expectError(sub(m3)(w), "RND-1")
   })
+  trace("submit_aggregate-window-widened", ["RND-1", "GOV-6", "QRM-1"], "the round of epoch 4 opens at slot 251, before the crank activates submit_window_slots 50, and keeps its stored submit_end 270: after it is finalized at 290 the live window (to 300) does not reopen it, while a round opened later takes the new window", setup(), (w) => {
+    w.run({ kind: "minerBond", miner: m4.publicKey, amount: MINER_STAKE })
+    w.run({ kind: "propose", proposer: admin.publicKey, changes: [setParam("submitWindowSlots", 50n)], etaEpoch: 4n })
+    w.toEpoch(4n)
+    w.run({ kind: "execute", proposalId: 0n })
+    w.warpTo(251n)
+    const aggs = [m1, m2, m3].map((m) => honest(w, m, [w1, w2, w3, w4], 4n, r))
+    aggs.forEach((a, i) => w.run(submitOp(a, i === 0 ? r : null)))
+    if (roundOf(w, 4n, ALPHA).submitEnd !== 270n) throw new Error("the round did not store the window of its creation")
+    w.toEpoch(5n, 40n)
+    w.run({ kind: "finalizeRound", epoch: 4n, nameHash: nameHash(ALPHA) })
+    if (roundOf(w, 4n, ALPHA).status !== ROUND_STATUS.finalized) throw new Error("not finalized")
+    w.warpTo(291n)
+    w.expectError(submitOp(honest(w, m4, [w1, w2, w3, w4], 4n, r), null), "RND-1")
+    w.expectError(submitOp(honest(w, m1, [w1], 4n, r), null), "RND-1")
+    const b = betaRoute()
+    w.run(submitOp(honest(w, m4, [w1], 4n, b), b))
+    if (roundOf(w, 4n, BETA).submitEnd !== 300n) throw new Error("beta's round of epoch 4 did not take the new window")
+  })
   reject("submit_aggregate-wrong-epoch", "RND-1", "an aggregate for epoch 3 during epoch 3", inWindow(), (w) => submitOp(honest(w, m1, [w1], 3n, r), r))
   trace("submit_aggregate-no-committee", ["RND-2"], "the crank never reached epoch 3, so epoch 3 has no committee when its window opens", setup(), (w) => {
     w.warpTo(201n)
@@ -335,9 +355,21 @@ const rounds = (trace: Trace, accept: Accept, reject: Reject): void => {
     return submitOp(honest(w, m1, [w1], E, g), g)
   })
   reject("submit_aggregate-identical", "RND-7", "m1 submits the same aggregate twice", afterM1(), sub(m1))
-  reject("submit_aggregate-bad-auth", "SIG-2", "an authorization signed by o2, who does not own alpha.dns", inWindow(), (w) => {
+  reject("submit_aggregate-bad-auth", "SIG-1", "o2's signature presented as o1's authorization: the carried signature does not verify", inWindow(), (w) => {
     const forged = route(ALPHA, 1n, o2)
     return submitOp(honest(w, m1, [w1], E, { record: { ...forged.record, owner: o1.publicKey }, signature: forged.signature }), { ...r, signature: forged.signature })
+  })
+  reject("submit_aggregate-auth-not-owner", "SIG-2", "a valid authorization by o2, who does not own alpha.dns: the owner's signature is not among those carried", inWindow(), (w) => {
+    const byO2 = route(ALPHA, 1n, o2)
+    return submitOp(honest(w, m1, [w1], E, byO2), byO2)
+  }, ["RND-5"])
+  reject("submit_aggregate-bad-signature-first", "SIG-1", "a bad authorization outside the submit window: the signature is checked before any rule", setup(), (w) => {
+    w.toEpoch(2n, 49n)
+    return submitOp(honest(w, m1, [w1], E, r), { ...r, signature: new Uint8Array(64) })
+  }, ["RND-1"])
+  trace("submit_aggregate-junk-auth-known-route", ["SIG-1", "RND-5"], "the route is in the round, so m2 needs no authorization; one it carries must still verify", afterM1(), (w) => {
+    w.expectError(submitOp(honest(w, m2, [w1, w2, w3, w4], E, r), { ...r, signature: new Uint8Array(64) }), "SIG-1")
+    w.run(submitOp(honest(w, m2, [w1, w2, w3, w4], E, r), null))
   })
   trace("submit_aggregate-auth-after-transfer", ["RND-5", "SIG-2"], "after a transfer only the new owner's authorization counts", setup(), (w) => {
     w.run({ kind: "transferName", owner: o1.publicKey, nameHash: nameHash(ALPHA), newOwner: o2.publicKey })
@@ -524,14 +556,18 @@ const equivocation = (trace: Trace, accept: Accept, reject: Reject): void => {
     w.warpTo(190n)
     w.run({ kind: "finalizeRound", epoch: E, nameHash: nameHash(ALPHA) })
   })
-  reject("prove_equivocation-bad-signature", "SIG-2", "the first statement's signature is by another key", inWindow(), (w) => {
+  reject("prove_equivocation-bad-signature", "SIG-1", "the first statement's signature is by another key", inWindow(), (w) => {
     const { a, b } = two(w)
     return { kind: "proveEquivocation", challenger: outsider.publicKey, first: { ...a, signature: sign(m3, aggregateDigest(a.statement)) }, second: b }
   })
-  reject("prove_equivocation-bad-second-signature", "SIG-2", "the second statement's signature does not verify", inWindow(), (w) => {
+  reject("prove_equivocation-bad-second-signature", "SIG-1", "the second statement's signature does not verify", inWindow(), (w) => {
     const { a, b } = two(w)
     return { kind: "proveEquivocation", challenger: outsider.publicKey, first: a, second: { ...b, signature: a.signature } }
   })
+  reject("prove_equivocation-bad-signature-late", "SIG-1", "a proof after the challenge window whose second signature does not verify: the signature is checked first", (() => { const w = inWindow(); w.warpTo(190n); return w })(), (w) => {
+    const { a, b } = two(w)
+    return { kind: "proveEquivocation", challenger: outsider.publicKey, first: a, second: { ...b, signature: a.signature } }
+  }, ["EQV-4"])
   reject("prove_equivocation-window-over", "EQV-4", "a proof after epoch 2's challenge window", (() => { const w = inWindow(); w.warpTo(190n); return w })(), (w) => {
     const { a, b } = two(w)
     return { kind: "proveEquivocation", challenger: outsider.publicKey, first: a, second: b }
@@ -727,6 +763,12 @@ const reveals = (trace: Trace, reject: Reject): void => {
     w.warpTo(170n)
     w.run(resolve(a, 3))
   }) }
+  {
+    const { w, a } = world()
+    const k = `${E}/${hex(nameHash(ALPHA))}`
+    w.state.rounds.set(k, { ...w.state.rounds.get(k)!, openChallenges: 0xffff })
+    reject("open_reveal-open-challenges-full", "ACC-6", "the round already counts 65535 open reveal challenges: open_challenges is a u16", w, open(a, 0), ["RVL-1"])
+  }
   { const { w, a } = world(); reject("open_reveal-index-out-of-range", "RVL-2", "a reveal on leaf 4 of 4", w, open(a, 4)) }
   { const { w, a } = world(); w.warpTo(190n); reject("open_reveal-window-over", "BLF-4", "a reveal after the challenge window", w, open(a, 0)) }
   { const { w, a } = world(); reject("open_reveal-no-aggregate", "BLF-1", "a reveal on m2, who submitted nothing", w, { ...open(a, 0), leafRef: { ...refOf(a, 0), miner: m2.publicKey } } as Op) }
@@ -734,13 +776,13 @@ const reveals = (trace: Trace, reject: Reject): void => {
   { const { w, a } = world(); reject("resolve_reveal-no-challenge", "RVL-4", "settling a challenge that does not exist", w, resolve(a, 0)) }
   { const { w, a } = world(); w.run(open(a, 0)); reject("respond_reveal-unpinned", "RVL-6", "an answer before the leaf is pinned", w, respond(a, 0, srs[0]!)) }
   { const { w, a } = world(); w.run(open(a, 0)); w.run(pinOp(a, 0)); reject("respond_reveal-wrong-receipt", "RVL-7", "another leaf's receipt", w, respond(a, 0, srs[1]!)) }
-  { const { w, a } = world(); w.run(open(a, 0)); w.run(pinOp(a, 0)); reject("respond_reveal-bad-signature", "RVL-7", "the receipt with a signature that does not hash to the leaf", w, respond(a, 0, { ...srs[0]!, signature: srs[1]!.signature })) }
+  { const { w, a } = world(); w.run(open(a, 0)); w.run(pinOp(a, 0)); reject("respond_reveal-bad-signature", "SIG-1", "the receipt with another receipt's signature: it does not verify, whatever the leaf", w, respond(a, 0, { ...srs[0]!, signature: srs[1]!.signature }), ["RVL-7"]) }
   {
     const badSig = { ...srs[2]!, signature: sign(w4, receiptDigest(srs[2]!.receipt)) }
     const { w, a } = world((w) => srs.map((s, i) => leafOfReceipt(i === 2 ? badSig : s, w.stakeOf(s.receipt.witness, E))))
     w.run(open(a, 2))
     w.run(pinOp(a, 2))
-    reject("respond_reveal-invalid-witness-signature", "SIG-2", "the leaf commits to a receipt whose signature is not the witness's: the miner cannot answer", w, respond(a, 2, badSig), ["RVL-7"])
+    reject("respond_reveal-invalid-witness-signature", "SIG-1", "the leaf commits to a receipt whose signature is not the witness's: the miner cannot answer", w, respond(a, 2, badSig), ["RVL-7"])
   }
   {
     const { w, a } = world((w) => srs.map((s, i) => leafOfReceipt(s, i === 1 ? w.stakeOf(s.receipt.witness, E) + 1n : w.stakeOf(s.receipt.witness, E))))
@@ -811,7 +853,7 @@ const governance = (trace: Trace, accept: Accept, reject: Reject): void => {
     w.toEpoch(5n)
     if (w.state.config!.params[PARAM.roundReward] !== 2_000_000n || w.state.committees.get("5")!.memberCount !== 2) throw new Error("not activated")
   })
-  trace("governance-expired", ["GOV-17"], "a proposal with eta 4 and min_timelock_epochs 2 can be executed through epoch 6, not in epoch 7", proposed(), (w) => {
+  trace("governance-expired", ["GOV-17"], "a proposal made in epoch 2 with eta 4 (a timelock of 2 epochs) can be executed through epoch 6, not in epoch 7", proposed(), (w) => {
     w.toEpoch(7n)
     w.expectError({ kind: "execute", proposalId: 0n }, "GOV-17")
   })
@@ -819,6 +861,23 @@ const governance = (trace: Trace, accept: Accept, reject: Reject): void => {
     w.toEpoch(6n)
     w.run({ kind: "execute", proposalId: 0n })
     w.toEpoch(7n)
+  })
+  trace("governance-expiry-own-timelock", ["GOV-17", "GOV-4"], "a proposal made in epoch 2 with eta 7 waited 5 epochs, so it stays executable 5 epochs after eta, through epoch 12, though min_timelock_epochs is 2", proposed(7n), (w) => {
+    w.toEpoch(10n)
+    w.run({ kind: "execute", proposalId: 0n })
+  })
+  trace("governance-expired-own-timelock", ["GOV-17"], "the same proposal (eta 7, made in epoch 2) expires after epoch 12", proposed(7n), (w) => {
+    w.toEpoch(13n)
+    w.expectError({ kind: "execute", proposalId: 0n }, "GOV-17")
+  })
+  trace("governance-expiry-timelock-raised", ["GOV-17", "GOV-4"], "raising min_timelock_epochs to 5 does not extend an earlier proposal's expiry: eta 4, made in epoch 2, still expires after epoch 6", setup(), (w) => {
+    w.run(propose([setParam("minTimelockEpochs", 5n)], 7n))
+    w.run(propose([setParam("roundReward", 2_000_000n)], 4n))
+    w.toEpoch(7n)
+    w.run({ kind: "execute", proposalId: 0n })
+    w.toEpoch(8n)
+    if (w.state.config!.params[PARAM.minTimelockEpochs] !== 5n) throw new Error("min_timelock_epochs not raised")
+    w.expectError({ kind: "execute", proposalId: 1n }, "GOV-17")
   })
   trace("governance-one-pending", ["GOV-16", "GOV-6"], "two proposals due in epoch 4: the second waits until the first has activated", setup(), (w) => {
     w.run(propose([setParam("roundReward", 2_000_000n)]))
