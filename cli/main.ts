@@ -8,6 +8,22 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
   localnet: {
     summary: "run a local Solana JSON-RPC/PubSub endpoint over an in-process SVM with the dotdns program",
     load: async () => (await import("../reference/localnet/cli.ts")).runLocalnetCli
+  },
+  miner: {
+    summary: "run the reference miner: receipt ingest, route records, audit data and feeds (init, start, …)",
+    load: async () => (await import("../reference/miner/cli.ts")).runMinerCli
+  },
+  resolve: {
+    summary: "resolve a .dns name and show how it was verified (miner, owner signature, on-chain owner and route hash)",
+    load: async () => (await import("../reference/client/cli.ts")).runResolveCli
+  },
+  client: {
+    summary: "run the verifying resolver: DNS over UDP/TCP and DoH (HTTPS, HTTP) for .dns names, or a public gateway",
+    load: async () => (await import("../reference/client/cli.ts")).runClientCli
+  },
+  conformance: {
+    summary: "run the conformance suite: an implementation's adapter (run), the on-chain program (program) or a miner's API (miner)",
+    load: async () => (await import("../conformance/cli.ts")).runConformanceCli
   }
 }
 
