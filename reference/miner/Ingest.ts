@@ -5,16 +5,15 @@
  *   epoch (StakeView) → witness signature (Verifier workers) → one per witness per (epoch, name)
  *   [RCP-5] → persisted → acknowledged
  *
- * (stake before signatures, as spec 03 recommends: the lookups are cheap and turn away unstaked spam
- * before it costs a verification)
- * and the answer is sent only after the accepted receipts are durable [API-1], with a status per
- * receipt and the rule each rejected one broke [API-2]. Concurrent batches share storage commits
- * (group commit): one fsync acknowledges every batch that reached the committer meanwhile.
+ * Stake comes before signatures, as spec 03 recommends: the lookups are cheap and turn unstaked spam
+ * away before it costs a verification. The answer is sent only after the accepted receipts are durable
+ * [API-1], with a status per receipt and the rule each rejected one broke [API-2]. Concurrent batches
+ * share storage commits (group commit): one fsync acknowledges every batch that reached the committer
+ * meanwhile.
  */
-import { Context, Data, Deferred, Effect, Layer, Metric, Queue, Schedule, Schema, SchemaIssue } from "effect"
+import { ByteSize, Context, Data, Deferred, Effect, Layer, Metric, Queue, Schedule, Schema, SchemaIssue } from "effect"
 import { HttpIncomingMessage, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { ByteSize } from "effect"
 import { hex, u32le } from "../../spec/src/bytes.ts"
 import { DecodeError } from "../../spec/src/errors.ts"
 import { decodeReceipt, encodeReceipt, type Receipt } from "../../spec/src/objects.ts"

@@ -8,7 +8,7 @@ import { Effect, Layer, Semaphore } from "effect"
 import pg from "pg"
 import type { Leaf } from "../../spec/src/objects.ts"
 import {
-  aggregateEventData, dedupeBatch, EVENT, makeHeadHub, SCHEMA_VERSION, schemaMismatch, receiptKey, receiptsEventData, Repository, routeEventData, sameBytes, serialKey,
+  aggregateEventData, dedupeBatch, EVENT, makeHeadHub, SCHEMA_VERSION, schemaMismatch, receiptKey, receiptsEventData, Repository, routeEventData, sameBytes,
   StorageError, submissionEventData,
   type AggregateOutcome, type ClaimOutcome, type FinalityOutcome, type ReceiptOutcome, type ReceiptRow, type RepositoryShape,
   type RouteOutcome, type StoredAggregate, type StoredEvent, type StoredFinality, type StoredReceipt, type StoredRouteRecord, type SubmissionRow,

@@ -261,7 +261,7 @@ export interface RepositoryShape {
 
   /**
    * Inserts a batch atomically, one receipt per (epoch, name_hash, witness) [RCP-5]: the first wins,
-   * within the batch too. Accepted receipts are published as one `receipts` event in the same
+   * within the batch too. Accepted receipts are published as one `receipts.accepted` event in the same
    * transaction. Returns after the commit is durable [API-1].
    */
   insertReceipts(rows: readonly ReceiptRow[]): Effect.Effect<InsertReceiptsResult, StorageError>
