@@ -15,7 +15,7 @@ import { SYSTEM_PROGRAM_ID } from "./instructions.ts"
 const kp = (label: string) => keypairFromSeed(H("client-test", new TextEncoder().encode(label)))
 
 describe("PDA derivation", () => {
-  it("agrees with @solana/web3.js findProgramAddressSync", () => {
+  it("agrees with @solana/web3.js findProgramAddressSync, so every account lands at its PDA [ACC-4]", () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 32 }), { minLength: 1, maxLength: 4 }), (s) => {
         const [addr, bump] = PublicKey.findProgramAddressSync(s.map((x) => Buffer.from(x)), new PublicKey(DEV_PROGRAM_ID))
