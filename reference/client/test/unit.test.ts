@@ -50,6 +50,9 @@ describe("verification [CLI-2]–[CLI-4]", () => {
       ["other route", verifyRoute("hello.dns", account({ routeHash: new Uint8Array(32).fill(1) }), published(), 0), "hash-mismatch"]
     ]
     for (const [what, r, kind] of cases) expect(kindOf(r), what).toBe(kind)
+    // A record signed by someone other than the on-chain owner fails CLI-3, and says so.
+    const notOwner = verifyRoute("hello.dns", account({ owner: testKey("x").publicKey }), published(), 0)
+    expect((notOwner as VerificationFailure).extraText).toMatch(/^dotdns CLI-3/)
     const stale = signRoute({ ...hello.record, serial: 0n })
     const r = verifyRoute("hello.dns", account(), published(encodeRouteRecord(stale.record), stale.signature), 0)
     expect(r).toBeInstanceOf(VerificationFailure)
