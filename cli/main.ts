@@ -24,6 +24,10 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
   conformance: {
     summary: "run the conformance suite: an implementation's adapter (run), the on-chain program (program) or a miner's API (miner)",
     load: async () => (await import("../conformance/cli.ts")).runConformanceCli
+  },
+  sim: {
+    summary: "replay adversarial scenarios against the program with reference miners as honest actors (run, sweep, list)",
+    load: async () => (await import("../simulator/cli.ts")).runSimCli
   }
 }
 

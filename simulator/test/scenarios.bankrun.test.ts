@@ -1,0 +1,3 @@
+import { scenarioSuite } from "./run-all.ts"
+
+scenarioSuite("bankrun")
