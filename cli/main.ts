@@ -5,6 +5,14 @@
 type Runner = (argv: string[]) => Promise<number | void>
 
 const COMMANDS: Record<string, { readonly summary: string; readonly load: () => Promise<Runner> }> = {
+  start: {
+    summary: "run everything on loopback: localnet, three miners, witnesses, demo names, DNS :5353 and DoH :8443/:8053",
+    load: async () => (await import("../reference/start/cli.ts")).runStartCli
+  },
+  demo: {
+    summary: "update a demo name's route while `dotdns start` runs (signed by the demo owner, published to the miners)",
+    load: async () => (await import("../reference/start/cli.ts")).runDemoCli
+  },
   localnet: {
     summary: "run a local Solana JSON-RPC/PubSub endpoint over an in-process SVM with the dotdns program",
     load: async () => (await import("../reference/localnet/cli.ts")).runLocalnetCli

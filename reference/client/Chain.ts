@@ -57,6 +57,8 @@ export interface EpochInfo {
   readonly epoch: bigint
   readonly epochLength: bigint
   readonly submitWindow: bigint
+  /** `challenge_window_slots`: a round of epoch E closes at E·L + submit_window + challenge_window (no reveals). */
+  readonly challengeWindow: bigint
 }
 
 // ------------------------------------------------------------------------------------------ service
@@ -208,8 +210,9 @@ export class Chain extends Context.Service<
         }
         const epochLength = config.params[PARAM.epochLengthSlots]!
         const submitWindow = config.params[PARAM.submitWindowSlots]!
+        const challengeWindow = config.params[PARAM.challengeWindowSlots]!
         const s = BigInt(slot)
-        return { slot: s, epoch: epochLength === 0n ? 0n : s / epochLength, epochLength, submitWindow }
+        return { slot: s, epoch: epochLength === 0n ? 0n : s / epochLength, epochLength, submitWindow, challengeWindow }
       }
       return yield* failure("rpc-unreachable", `cannot read the slot and Config account: ${last}`)
     })

@@ -112,7 +112,13 @@ const ReceiptsSection = Schema.Struct({
   /** Probability of a receipt per (epoch, name) resolved; RECOMMENDED ≤ 0.1. */
   sample_rate: withDefault(Probability, 0.1),
   /** How often the chain's slot is read to decide when a batch is due. */
-  poll_ms: withDefault(PositiveInt, 5000)
+  poll_ms: withDefault(PositiveInt, 5000),
+  /**
+   * What a receipt witnesses: `verified`, the route answered (canonical); `published` (gateway mode
+   * only), the newest owner-signed record the miners hold, checked against the on-chain owner and
+   * above the canonical serial — what lets a new route gather support (Receipts.ts).
+   */
+  routes: withDefault(Schema.Literals(["verified", "published"]), "verified")
 })
 const GatewaySection = Schema.Struct({
   /** Per-source token bucket: sustained queries per second and burst. */
@@ -194,7 +200,13 @@ export interface ClientSettings {
     readonly http: { readonly enabled: boolean; readonly host: string; readonly port: number }
   }
   readonly forward: { readonly upstream: HostPortValue | undefined; readonly timeoutMs: number }
-  readonly receipts: { readonly enabled: boolean; readonly witness: Keypair | undefined; readonly sampleRate: number; readonly pollMs: number }
+  readonly receipts: {
+    readonly enabled: boolean
+    readonly witness: Keypair | undefined
+    readonly sampleRate: number
+    readonly pollMs: number
+    readonly routes: "verified" | "published"
+  }
   readonly gateway: {
     readonly rateQps: number
     readonly rateBurst: number
@@ -271,6 +283,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, { readonly path: readonly st
   DOTDNS_CLIENT_RECEIPTS: { path: ["receipts", "enabled"], kind: "bool" },
   DOTDNS_CLIENT_WITNESS_KEY: { path: ["receipts", "witness_key"], kind: "string" },
   DOTDNS_CLIENT_SAMPLE_RATE: { path: ["receipts", "sample_rate"], kind: "number" },
+  DOTDNS_CLIENT_RECEIPT_ROUTES: { path: ["receipts", "routes"], kind: "string" },
   DOTDNS_CLIENT_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
   DOTDNS_CLIENT_LOG_FORMAT: { path: ["log", "format"], kind: "string" }
 }
@@ -375,6 +388,8 @@ const resolveSettings = (c: ClientConfigFile, source: string, env: Readonly<Reco
   const receiptsOn = c.mode === "gateway" ? witness !== undefined : c.receipts.enabled
   if (c.mode === "client" && c.receipts.enabled && witness === undefined)
     return new ConfigError({ source, field: "receipts.witness_key", message: "receipts are enabled but no witness key is configured" })
+  if (c.receipts.routes === "published" && c.mode !== "gateway")
+    return new ConfigError({ source, field: "receipts.routes", message: "published routes are witnessed by operators only (mode: gateway); a client witnesses what it verified [RCP-4]" })
   if (c.rpc.min_answers > c.rpc.urls.length)
     return new ConfigError({ source, field: "rpc.min_answers", message: `${c.rpc.min_answers} answers required but only ${c.rpc.urls.length} RPC URL(s) configured` })
   if ((c.doh.https.cert === undefined) !== (c.doh.https.key === undefined))
@@ -415,7 +430,7 @@ const resolveSettings = (c: ClientConfigFile, source: string, env: Readonly<Reco
       http: { enabled: c.doh.http.enabled, host: c.doh.http.host, port: c.doh.http.port }
     },
     forward: { upstream, timeoutMs: c.forward.timeout_ms },
-    receipts: { enabled: receiptsOn, witness, sampleRate: c.mode === "gateway" ? 1 : c.receipts.sample_rate, pollMs: c.receipts.poll_ms },
+    receipts: { enabled: receiptsOn, witness, sampleRate: c.mode === "gateway" ? 1 : c.receipts.sample_rate, pollMs: c.receipts.poll_ms, routes: c.receipts.routes },
     gateway: {
       rateQps: c.gateway.rate_qps,
       rateBurst: c.gateway.rate_burst,
@@ -493,4 +508,5 @@ receipts:
   enabled: false                 # opt-in [RCP-4]
   # witness_key: witness.json
   sample_rate: 0.1
+  # routes: verified             # gateway only: "published" witnesses owners' newest records (new routes need receipts)
 `

@@ -89,6 +89,11 @@ interface FeedState {
   dialect: "spec" | "miner"
 }
 
+export interface FetchOptions {
+  /** Ask for the newest record each miner verified (`?latest=true`), canonical or not — for witnesses only. */
+  readonly latest?: boolean
+}
+
 type LookupResult = { readonly kind: "found"; readonly published: PublishedRoute } | { readonly kind: "missing" }
 
 // ------------------------------------------------------------------------------------------ service
@@ -102,7 +107,11 @@ export class Miners extends Context.Service<
      * `hedge_delay_ms` or as soon as one fails; the first record that passes `verify` wins and the
      * other requests are cancelled.
      */
-    fetchRoute(name: string, verify: (p: PublishedRoute) => VerifiedRoute | VerificationFailure): Effect.Effect<RouteFetch, VerificationFailure>
+    fetchRoute(
+      name: string,
+      verify: (p: PublishedRoute) => VerifiedRoute | VerificationFailure,
+      options?: FetchOptions
+    ): Effect.Effect<RouteFetch, VerificationFailure>
     /** Posts a binary receipt batch (`application/vnd.dotdns.receipts`) to every miner. */
     postReceipts(body: Uint8Array): Effect.Effect<readonly ReceiptPost[]>
     /** Follows every miner's WebSocket feed until the scope closes. */
@@ -117,10 +126,10 @@ export class Miners extends Context.Service<
   }) => {
     const base = (u: string) => u.replace(/\/+$/, "")
 
-    const lookup = (miner: string, name: string) =>
+    const lookup = (miner: string, name: string, latest: boolean) =>
       Effect.tryPromise({
         try: async (signal): Promise<LookupResult | string> => {
-          const res = await fetch(`${base(miner)}/v1/routes/${encodeURIComponent(name)}`, {
+          const res = await fetch(`${base(miner)}/v1/routes/${encodeURIComponent(name)}${latest ? "?latest=true" : ""}`, {
             headers: { accept: "application/json" },
             signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)])
           })
@@ -144,7 +153,11 @@ export class Miners extends Context.Service<
 
     type Done = { readonly i: number; readonly ms: number; readonly result: VerifiedRoute | VerificationFailure | string | "missing" }
 
-    const fetchRoute = Effect.fn("Miners.fetchRoute")(function* (name: string, verify: (p: PublishedRoute) => VerifiedRoute | VerificationFailure) {
+    const fetchRoute = Effect.fn("Miners.fetchRoute")(function* (
+      name: string,
+      verify: (p: PublishedRoute) => VerifiedRoute | VerificationFailure,
+      fetchOptions: FetchOptions = {}
+    ) {
       const n = options.urls.length
       if (n === 0) return yield* failure("no-miner", "no miner is configured")
       // spread lookups over miners: start at a random one [13 Privacy]
@@ -159,7 +172,7 @@ export class Miners extends Context.Service<
         const i = launched++
         running++
         const t0 = performance.now()
-        const task = lookup(order[i]!, name).pipe(
+        const task = lookup(order[i]!, name, fetchOptions.latest === true).pipe(
           Effect.map((r): Done["result"] => (r.kind === "missing" ? "missing" : verify(r.published))),
           Effect.catch((e: string) => Effect.succeed(`error: ${e}`)),
           Effect.flatMap((result) => Queue.offer(done, { i, ms: Math.round(performance.now() - t0), result })),

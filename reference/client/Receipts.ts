@@ -10,6 +10,16 @@
  * A receipt is `(epoch, name_hash, route_hash, witness)` and nothing else; the body posted is exactly
  * the 106-byte encodings each followed by its 64-byte signature. Time enters only as the epoch, read
  * from the chain's slot.
+ *
+ * An operator may instead witness the routes owners *publish* (`receipts.routes: published`): for each
+ * registered name it served in epoch E — with a canonical route or none yet — it asks the miners for
+ * the newest record (`?latest=true`), checks it [CLI-2, CLI-3] and that it is above the canonical serial
+ * (`verifyPublished`), and witnesses that; when the newest record is the canonical route itself it
+ * witnesses nothing, since that route can enter no round. This is how a new route gets
+ * the receipts its round needs; the record is still never answered with before it is canonical. Such a
+ * batch is due from `E·L + publishedFrom` on — ¾ of the epoch, or the end of E−1's challenge window
+ * when that is later (slot 42 of 50 with LOCALNET params) — so a route published before then is the one
+ * witnessed in E.
  */
 import { randomInt } from "node:crypto"
 import { Context, Effect, Layer, Schedule } from "effect"
@@ -19,7 +29,7 @@ import { encodeReceipt, receiptDigest, type Receipt } from "../../spec/src/objec
 import { Chain, type EpochInfo } from "./Chain.ts"
 import { ClientConfig } from "./Config.ts"
 import { Miners, type ReceiptPost } from "./Miners.ts"
-import type { VerifiedRoute } from "./Verify.ts"
+import { verifyPublished, type VerifiedRoute } from "./Verify.ts"
 
 /** One epoch's decisions and the slot its batch is due. */
 interface EpochBatch {
@@ -28,6 +38,8 @@ interface EpochBatch {
   readonly decided: Map<string, Uint8Array | null>
   /** Names whose receipts were already posted (gateway mode posts an epoch in several batches). */
   readonly posted: Set<string>
+  /** `routes: published`: names served whose newest published record is still to be looked up. */
+  readonly lookups: Set<string>
   sendSlot: bigint | undefined
 }
 
@@ -44,6 +56,18 @@ export const batchWindow = (epoch: bigint, info: Pick<EpochInfo, "epochLength" |
   from: epoch * info.epochLength + (3n * info.epochLength) / 4n,
   to: (epoch + 1n) * info.epochLength + info.submitWindow / 4n
 })
+
+/**
+ * `routes: published`: how far into epoch E its batch waits — ¾ of the epoch, and past the end of E−1's
+ * challenge window (plus two slots for a crank to finalize it), so that a route E−1's round has just
+ * made canonical is seen as such and not witnessed again; never past the epoch's last slot.
+ */
+export const publishedFrom = (info: Pick<EpochInfo, "epochLength" | "submitWindow" | "challengeWindow">): bigint => {
+  const quarterLeft = (3n * info.epochLength) / 4n
+  const afterRound = info.submitWindow + info.challengeWindow + 2n
+  const from = afterRound > quarterLeft ? afterRound : quarterLeft
+  return from < info.epochLength ? from : info.epochLength - 1n
+}
 
 /** Uniform in [from, to]. */
 const uniformSlot = (from: bigint, to: bigint): bigint => {
@@ -76,6 +100,8 @@ export class Receipts extends Context.Service<
   {
     /** The resolver served this verified route; cheap and synchronous. */
     witnessed(route: VerifiedRoute): void
+    /** The resolver answered for a registered name with no canonical route yet (NODATA). */
+    served(name: string): void
     readonly status: () => ReceiptsStatus
     /** Checks the chain's slot and posts whatever is due (what the background loop runs). */
     readonly tick: Effect.Effect<readonly ReceiptPost[]>
@@ -84,6 +110,7 @@ export class Receipts extends Context.Service<
   /** Receipts off: the default [RCP-4]. */
   static readonly disabled = Receipts.of({
     witnessed: () => {},
+    served: () => {},
     status: () => ({ enabled: false, epoch: undefined, pending: [], posted: 0 }),
     tick: Effect.succeed([])
   })
@@ -95,6 +122,8 @@ export class Receipts extends Context.Service<
     readonly role: "client" | "operator"
     /** Operator role: how often the batch is published. */
     readonly publishIntervalMs?: number
+    /** Operator role: witness the newest published record instead of the verified answer (default "verified"). */
+    readonly routes?: "verified" | "published"
     readonly chain: Chain["Service"]
     readonly miners: Miners["Service"]
   }) => {
@@ -103,20 +132,57 @@ export class Receipts extends Context.Service<
     let postedTotal = 0
     let lastPublish = 0
 
-    const witnessed = (route: VerifiedRoute): void => {
-      if (info === undefined) return
+    const published = options.role === "operator" && options.routes === "published"
+
+    const current = (): EpochBatch | undefined => {
+      if (info === undefined) return undefined
       const epoch = info.epoch
       let b = batches.get(epoch)
       if (b === undefined) {
-        b = { epoch, decided: new Map(), posted: new Set(), sendSlot: undefined }
+        b = { epoch, decided: new Map(), posted: new Set(), lookups: new Set(), sendSlot: undefined }
         batches.set(epoch, b)
       }
+      return b
+    }
+
+    const served = (name: string): void => {
+      if (!published) return
+      const b = current()
+      if (b !== undefined && !b.decided.has(name)) b.lookups.add(name)
+    }
+
+    const witnessed = (route: VerifiedRoute): void => {
+      if (published) return served(route.name)
+      const b = current()
+      if (b === undefined) return
       if (b.decided.has(route.name)) return // one decision, and at most one receipt, per (epoch, name)
       const take = options.sampleRate >= 1 || Math.random() < options.sampleRate
       b.decided.set(route.name, take ? route.routeHash : null)
     }
 
+    /** `routes: published`: the newest record the miners hold for each name looked up, checked; decided once found. */
+    const lookUpPublished = (b: EpochBatch) =>
+      Effect.forEach(
+        [...b.lookups],
+        (name) =>
+          Effect.gen(function* () {
+            const read = yield* options.chain.readName(name)
+            if (read.state.kind === "absent") return b.lookups.delete(name)
+            const account = read.state.account
+            const found = yield* options.miners.fetchRoute(name, (p) => verifyPublished(name, account, p, Date.now()), { latest: true })
+            b.lookups.delete(name)
+            // the canonical route itself can enter no round [RND-8]: a receipt for it would count for nothing
+            const canonical = found.route.record.serial === account.serial
+            if (!b.decided.has(name)) b.decided.set(name, canonical ? null : found.route.routeHash)
+          }).pipe(
+            // not found or not valid yet: looked up again on the next tick, while the batch can still count
+            Effect.catch((f) => Effect.logDebug(`receipts: no published record of ${name} to witness yet`, { rule: f.rule, text: f.extraText }))
+          ),
+        { concurrency: 4, discard: true }
+      )
+
     const due = (b: EpochBatch, now: EpochInfo): boolean => {
+      if (published && b.epoch === now.epoch && now.slot < b.epoch * now.epochLength + publishedFrom(now)) return false
       if (options.role === "operator") return Date.now() - lastPublish >= (options.publishIntervalMs ?? 0)
       const w = batchWindow(b.epoch, now)
       b.sendSlot ??= uniformSlot(w.from, w.to)
@@ -139,9 +205,10 @@ export class Receipts extends Context.Service<
           continue
         }
         if (!due(b, now)) continue
+        if (b.lookups.size > 0) yield* lookUpPublished(b)
         const names = [...b.decided.entries()].filter(([n, rh]) => rh !== null && !b.posted.has(n))
         if (names.length === 0) {
-          if (options.role === "client" || b.epoch < now.epoch) batches.delete(b.epoch)
+          if (options.role === "client" || (b.epoch < now.epoch && b.lookups.size === 0)) batches.delete(b.epoch)
           continue
         }
         const receipts = shuffle(names.map(([n, rh]): Receipt => ({ epoch: b.epoch, nameHash: nameHash(n), routeHash: rh!, witness: options.witness.publicKey })))
@@ -166,13 +233,13 @@ export class Receipts extends Context.Service<
       epoch: info?.epoch,
       pending: [...batches.values()].map((b) => ({
         epoch: b.epoch,
-        receipts: [...b.decided.entries()].filter(([n, rh]) => rh !== null && !b.posted.has(n)).length,
+        receipts: [...b.decided.entries()].filter(([n, rh]) => rh !== null && !b.posted.has(n)).length + b.lookups.size,
         sendSlot: b.sendSlot
       })),
       posted: postedTotal
     })
 
-    return Receipts.of({ witnessed, status, tick })
+    return Receipts.of({ witnessed, served, status, tick })
   }
 
   static readonly layer = Layer.effect(
@@ -187,6 +254,7 @@ export class Receipts extends Context.Service<
         sampleRate: c.receipts.sampleRate,
         role: c.mode === "gateway" ? "operator" : "client",
         publishIntervalMs: c.gateway.publishIntervalMs,
+        routes: c.receipts.routes,
         chain,
         miners
       })

@@ -130,6 +130,7 @@ export class Resolver extends Context.Service<
           trace?.push({ step: "chain", ok: true, detail: "registered, no canonical route yet: NODATA" })
           const expiresAt = negativeUntil(now)
           cache.put(name, { kind: "nodata", expiresAt, account })
+          receipts.served(name)
           return { kind: "nodata", expiresAt, account, fromCache: false } satisfies Resolution
         }
         const v = yield* verifyFromMiners(name, account, trace, hint)
@@ -153,7 +154,7 @@ export class Resolver extends Context.Service<
       if (e.kind === "route") {
         used.add(name)
         receipts.witnessed(e.route)
-      }
+      } else if (e.kind === "nodata") receipts.served(name)
       return fromEntry(e)
     }
 

@@ -92,3 +92,20 @@ export const verifyRoute = (name: string, account: OnChainName, p: PublishedRout
     expiresAt: now + record.ttl * 1000
   }
 }
+
+/**
+ * An operator witness's check of the newest record a miner publishes (`receipts.routes: published`):
+ * [CLI-2] and [CLI-3] as for an answer, and, instead of [CLI-4], that the record could still enter a
+ * round — its serial is above the canonical one [RTE-6] — or is the canonical route itself. Such a
+ * record is witnessed, never answered with.
+ */
+export const verifyPublished = (name: string, account: OnChainName, p: PublishedRoute, now: number): VerifiedRoute | VerificationFailure => {
+  const checked = checkPublished(name, p)
+  if (checked instanceof VerificationFailure) return checked
+  const { record, routeHash: rh } = checked
+  if (!equal(record.owner, account.owner))
+    return failure("owner-mismatch", `the record's owner ${hex(record.owner)} is not the on-chain owner ${hex(account.owner)}`, p.miner)
+  if (record.serial < account.serial || (record.serial === account.serial && !equal(rh, account.routeHash)))
+    return failure("hash-mismatch", `serial ${record.serial} (from ${p.miner}) is neither above the canonical serial ${account.serial} nor the canonical route`, p.miner)
+  return { name, record, encoding: p.encoding, signature: p.signature, routeHash: rh, account, miner: p.miner, verifiedAt: now, expiresAt: now + record.ttl * 1000 }
+}

@@ -94,6 +94,8 @@ export class Aggregator extends Context.Service<
       const chain = yield* ChainTx
       const settings = yield* MinerConfig
       const me = identity.publicKey
+      /** (epoch, name) skips already logged: cut-off runs on every tick of the submit window, the warning once. */
+      const warned = new Set<string>()
 
       const cutoff = Effect.fn("Aggregator.cutoff")(function* (epoch: bigint) {
         const fail = (message: string) => new AggregatorError({ epoch, message })
@@ -143,7 +145,13 @@ export class Aggregator extends Context.Service<
           const chosen = chooseRoute(usable)
           if (chosen === undefined) {
             const reason = state === undefined ? "the name is not registered" : "no staked receipts for a route the owner authorized above the canonical serial"
-            yield* Effect.logWarning("no aggregate for this name").pipe(Effect.annotateLogs({ epoch: String(epoch), nameHash: hex(nameHash), reason }))
+            const key = `${epoch}/${hex(nameHash)}`
+            const log = warned.has(key) ? Effect.logDebug : Effect.logWarning
+            if (!warned.has(key)) {
+              for (const k of warned) if (BigInt(k.slice(0, k.indexOf("/"))) < epoch) warned.delete(k)
+              warned.add(key)
+            }
+            yield* log("no aggregate for this name").pipe(Effect.annotateLogs({ epoch: String(epoch), nameHash: hex(nameHash), reason }))
             outcomes.push({ _tag: "skipped", nameHash, reason })
             continue
           }

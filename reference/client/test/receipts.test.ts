@@ -13,13 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { hex } from "../../../spec/src/bytes.ts"
 import { verify } from "../../../spec/src/ed25519.ts"
 import { nameHash } from "../../../spec/src/name.ts"
-import { decodeReceipt, RECEIPT_SIZE, receiptDigest, routeHash } from "../../../spec/src/objects.ts"
+import { decodeReceipt, encodeRouteRecord, RECEIPT_SIZE, receiptDigest, routeHash } from "../../../spec/src/objects.ts"
 import type { Chain } from "../Chain.ts"
 import { startClient, type RunningClient } from "../Client.ts"
 import type { Miners } from "../Miners.ts"
-import { batchWindow, Receipts } from "../Receipts.ts"
+import { clientSettings } from "../Config.ts"
+import { batchWindow, publishedFrom, Receipts } from "../Receipts.ts"
 import type { VerifiedRoute } from "../Verify.ts"
-import { witnesses } from "./chain-world.ts"
+import { owner, signRoute, witnesses } from "./chain-world.ts"
 import { StandInMiner } from "./stand-in-miner.ts"
 import { answerLines, dig, HONEST, run, ROUTES, startWorld, tempDir, type TestWorld } from "./world.ts"
 
@@ -164,6 +165,70 @@ describe("client receipts (opt-in)", () => {
     await Effect.runPromise(none.tick)
     for (let i = 0; i < 1000; i++) none.witnessed(fake(i))
     expect(none.status().pending[0]?.receipts ?? 0).toBe(0)
+  })
+})
+
+describe("operator witness of published routes (receipts.routes: published)", () => {
+  it("is for gateways only [RCP-4]", () => {
+    expect(() => clientSettings({ receipts: { enabled: true, witness_key: keyFile, routes: "published" } })).toThrow(/published routes are witnessed by operators only/)
+    expect(clientSettings({ mode: "gateway", receipts: { witness_key: keyFile, routes: "published" } }).receipts.routes).toBe("published")
+  })
+
+  it("witnesses the newest record above the canonical serial, once the previous round has closed; never the canonical route", async () => {
+    let slot = 1000n // epoch 10 of 100-slot epochs; the batch is due from slot 1075 (¾·L, past submit + challenge + 2 = 62)
+    const info = () => ({ slot, epoch: slot / 100n, epochLength: 100n, submitWindow: 20n, challengeWindow: 40n })
+    const account = (serial: bigint, routeHash: Uint8Array) => ({ address: new Uint8Array(32), owner: owner.publicKey, routeHash, serial, routeEpoch: 9n, slot })
+    const canonical = signRoute({ name: "hello.dns", serial: 1n, ttl: 60, records: [{ type: 1, data: Uint8Array.of(10, 0, 0, 1) }], owner: owner.publicKey })
+    const newer = signRoute({ ...canonical.record, serial: 2n, records: [{ type: 1, data: Uint8Array.of(10, 0, 0, 2) }] })
+    const stale = signRoute({ name: "alias.dns", serial: 3n, ttl: 60, records: [{ type: 5, data: new TextEncoder().encode("hello.dns") }], owner: owner.publicKey })
+    const onChain: Record<string, ReturnType<typeof account>> = {
+      "hello.dns": account(1n, routeHash(canonical.record)),
+      "pending.dns": account(0n, new Uint8Array(32)),
+      "alias.dns": account(3n, routeHash(stale.record))
+    }
+    const served: Record<string, ReturnType<typeof signRoute>> = { "hello.dns": newer, "pending.dns": signRoute({ ...canonical.record, name: "pending.dns" }), "alias.dns": stale }
+    const asked: { name: string; latest: boolean | undefined }[] = []
+    const posted: Buffer[] = []
+    const chain = {
+      epochInfo: Effect.sync(info),
+      readName: (name: string) => Effect.succeed({ state: { kind: "registered", account: onChain[name]! }, observations: [] })
+    } as unknown as Chain["Service"]
+    const miners = {
+      fetchRoute: (name: string, check: (p: { encoding: Uint8Array; signature: Uint8Array; miner: string }) => unknown, o?: { latest?: boolean }) => {
+        asked.push({ name, latest: o?.latest })
+        const r = served[name]!
+        const v = check({ encoding: encodeRouteRecord(r.record), signature: r.signature, miner: "m" })
+        return v instanceof Error ? Effect.fail(v) : Effect.succeed({ route: v, attempts: [] })
+      },
+      postReceipts: (b: Uint8Array) => Effect.sync(() => (posted.push(Buffer.from(b)), [{ miner: "m", status: 200, accepted: 0, rejected: 0 }]))
+    } as unknown as Miners["Service"]
+    const r = Receipts.make({ witness, sampleRate: 1, role: "operator", publishIntervalMs: 0, routes: "published", chain, miners })
+    const tick = () => Effect.runPromise(Effect.provide(r.tick, Logger.layer([])))
+    await tick()
+    r.witnessed({ ...({} as VerifiedRoute), name: "hello.dns", routeHash: routeHash(canonical.record) }) // answered with serial 1
+    r.served("pending.dns") // NODATA: no route is canonical yet
+    r.served("alias.dns")
+    slot = 1074n
+    await tick()
+    expect([posted, asked]).toEqual([[], []]) // not before the batch is due
+    slot = 1075n
+    await tick()
+    expect(asked.map((a) => [a.name, a.latest]).sort()).toEqual([["alias.dns", true], ["hello.dns", true], ["pending.dns", true]])
+    expect(posted).toHaveLength(1)
+    const got = splitReceipts(posted[0]!)
+    expect(new Map(got.map((x) => [hex(x.receipt.nameHash), hex(x.receipt.routeHash)]))).toEqual(
+      new Map([
+        [hex(nameHash("hello.dns")), hex(routeHash(newer.record))],
+        [hex(nameHash("pending.dns")), hex(routeHash(served["pending.dns"]!.record))]
+      ])
+    ) // alias.dns's newest record is its canonical route: no receipt
+    for (const x of got) expect([x.receipt.epoch, verify(witness.publicKey, receiptDigest(x.receipt), x.signature)]).toEqual([10n, true])
+  })
+
+  it("uses ¾·L, or the end of the previous round's challenge window when later", () => {
+    expect(publishedFrom({ epochLength: 50n, submitWindow: 20n, challengeWindow: 20n })).toBe(42n) // LOCALNET
+    expect(publishedFrom({ epochLength: 9000n, submitWindow: 1500n, challengeWindow: 4500n })).toBe(6750n) // MAINNET
+    expect(publishedFrom({ epochLength: 40n, submitWindow: 40n, challengeWindow: 40n })).toBe(39n)
   })
 })
 

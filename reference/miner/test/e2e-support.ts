@@ -10,107 +10,34 @@ import { createServer, type Server } from "node:http"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
 import { fromBase58, toBase58 } from "../../../programs/client/base58.ts"
 import { DEV_PROGRAM_ID, DEV_PROGRAM_ID_BASE58 } from "../../../programs/client/program-id.ts"
 import { hex } from "../../../spec/src/bytes.ts"
-import { keypairFromSeed, type Keypair } from "../../../spec/src/ed25519.ts"
-import type { Op } from "../../../spec/src/ops.ts"
-import { LOCALNET_PARAMS } from "../../../spec/src/params.ts"
+import type { Keypair } from "../../../spec/src/ed25519.ts"
 import type { BuiltAggregate } from "../../../spec/src/aggregate.ts"
 import { AggregateStatementJson, LeafJson, SignedReceiptJson, SumNodeJson, toJson } from "../../../spec/src/json.ts"
 import { aggregateDigest, encodeAggregate } from "../../../spec/src/objects.ts"
 import { startLocalnet, type Localnet } from "../../localnet/index.ts"
-import { ChainTx, type ChainTxShape } from "../Chain.ts"
+import { connectDevChain, rpcMinerConfigYaml, type DevChain } from "../DevChain.ts"
 import { keypairFileText } from "../Identity.ts"
-import { SolanaRpc } from "../Rpc.ts"
 import { CLI_MAIN } from "./helpers.ts"
 import { freePort } from "./postgres.ts"
 
 export { DEV_PROGRAM_ID, DEV_PROGRAM_ID_BASE58 }
-
-export const SOL = 1_000_000_000n
+export { read, SOL, until } from "../DevChain.ts"
 
 // ------------------------------------------------------------------------------------------ chain
 
-export interface Net {
+/** A DevChain (../DevChain.ts) over an in-process localnet of its own. */
+export interface Net extends DevChain {
   readonly localnet: Localnet
-  readonly rpcUrl: string
-  /** Any JSON-RPC method; throws on a JSON-RPC error. */
-  rpc<T = unknown>(method: string, params?: readonly unknown[]): Promise<T>
-  /** A ChainTx whose fee payer is `payer` (the miner code, used by the test as a plain client). */
-  client(payer: Keypair): ChainTxShape
-  /** Sends an op paid by `payer`, signed also by `signers`. */
-  send(payer: Keypair, op: Op, signers?: readonly Keypair[]): Promise<string>
-  warp(slot: bigint): Promise<void>
-  slot(): Promise<bigint>
-  airdrop(to: Uint8Array, lamports: bigint): Promise<void>
   close(): Promise<void>
 }
 
 export const startNet = async (): Promise<Net> => {
   const localnet = await startLocalnet({ rpcPort: 0, slotTimeMs: 0 })
   if (!localnet.programs.some((p) => p.programId === DEV_PROGRAM_ID_BASE58)) throw new Error("the dotdns program is not built (npm run build:programs)")
-  const rpcUrl = localnet.rpcUrl
-  const rpcService = Effect.runSync(SolanaRpc.make({ urls: [rpcUrl], commitment: "confirmed", timeoutMs: 10_000 }))
-  const clients = new Map<string, ChainTxShape>()
-  const client = (payer: Keypair): ChainTxShape => {
-    const k = hex(payer.publicKey)
-    let c = clients.get(k)
-    if (c === undefined) {
-      c = Effect.runSync(ChainTx.make(rpcService, { programId: DEV_PROGRAM_ID, payer, commitment: "confirmed", pollIntervalMs: 20 }))
-      clients.set(k, c)
-    }
-    return c
-  }
-  let id = 0
-  const rpc = async <T>(method: string, params: readonly unknown[] = []): Promise<T> => {
-    const res = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }) })
-    const body = (await res.json()) as { result?: T; error?: { code: number; message: string } }
-    if (body.error !== undefined) throw new Error(`${method}: ${body.error.code} ${body.error.message}`)
-    return body.result as T
-  }
-  return {
-    localnet,
-    rpcUrl,
-    rpc,
-    client,
-    send: async (payer, op, signers = []) => {
-      const r = await Effect.runPromise(Effect.result(client(payer).send(op, { signers })))
-      if (r._tag === "Failure") {
-        const e = r.failure
-        throw new Error(`${op.kind}: ${e._tag}${"rule" in e && e.rule !== undefined ? ` ${e.rule}` : ""}: ${e.message}`)
-      }
-      return r.success.signature
-    },
-    warp: async (slot) => {
-      await rpc("dotdns_warpSlot", [Number(slot)])
-    },
-    slot: async () => BigInt(await rpc<number>("getSlot", [])),
-    airdrop: async (to, lamports) => {
-      await rpc("requestAirdrop", [toBase58(to), Number(lamports)])
-    },
-    close: () => localnet.close()
-  }
-}
-
-/** Reads an account through a ChainTx effect, for assertions. */
-export const read = <A>(e: Effect.Effect<A, unknown>): Promise<A> => Effect.runPromise(Effect.orDie(e))
-
-/** Polls `probe` until it returns a defined value (or throws after `ms`). */
-export const until = async <T>(what: string, probe: () => Promise<T | undefined | false>, ms = 30_000, every = 100): Promise<T> => {
-  const deadline = Date.now() + ms
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await probe()
-      if (v !== undefined && v !== false) return v
-    } catch (e) {
-      last = e
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? "" : `: ${String(last)}`}`)
-    await new Promise((r) => setTimeout(r, every))
-  }
+  return { ...connectDevChain(localnet.rpcUrl), localnet, close: () => localnet.close() }
 }
 
 // ------------------------------------------------------------------------------------------ miners
@@ -149,22 +76,7 @@ export const writeMinerDir = (m: MinerSpec): { dir: string; config: string } => 
   const dir = mkdtempSync(join(tmpdir(), "dotdns-e2e-miner-"))
   writeFileSync(join(dir, "identity.json"), keypairFileText(m.identity))
   const config = join(dir, "miner.yaml")
-  writeFileSync(
-    config,
-    [
-      "identity: identity.json",
-      `program_id: ${DEV_PROGRAM_ID_BASE58}`,
-      `rpc: { urls: ["${m.rpcUrl}"], commitment: confirmed, timeout_ms: 5000 }`,
-      `http: { host: 127.0.0.1, port: ${m.port} }`,
-      "data_dir: data",
-      `peers: [${m.peers.map((p) => `"${p}"`).join(", ")}]`,
-      "verify: { workers: 1 }",
-      "chain: { mode: rpc }",
-      "log: { level: info, format: json }",
-      `duties: { tick_ms: ${m.tickMs ?? 150}, audit_leaves: 4 }`,
-      m.extraYaml ?? ""
-    ].join("\n") + "\n"
-  )
+  writeFileSync(config, rpcMinerConfigYaml({ port: m.port, rpcUrl: m.rpcUrl, peers: m.peers, tickMs: m.tickMs ?? 150, ...(m.extraYaml === undefined ? {} : { extraYaml: m.extraYaml }) }))
   return { dir, config }
 }
 
@@ -432,34 +344,7 @@ export const startRpcProxy = async (target: string): Promise<RpcProxy> => {
 
 // ------------------------------------------------------------------------------------------ scenario
 
-export interface World {
-  readonly admin: Keypair
-  readonly owner: Keypair
-  readonly allowlist: readonly Keypair[]
-  readonly witnesses: readonly Keypair[]
-  readonly name: string
-}
-
-/**
- * Epoch 0 of a fresh chain: airdrops, `initialize` with LOCALNET params and the allowlist, witness
- * bonds (1, 2, 3, … SOL, active from epoch 1), the name registered and the reward pool funded.
- * `bonded` miners bond 5 SOL each now (the rest are left to the test).
- */
-export const bootstrap = async (net: Net, w: World, bonded: readonly Keypair[]): Promise<void> => {
-  for (const k of [w.admin, w.owner, ...w.allowlist, ...w.witnesses]) await net.airdrop(k.publicKey, 100n * SOL)
-  await net.send(w.admin, { kind: "initialize", authority: w.admin.publicKey, params: LOCALNET_PARAMS, allowlist: w.allowlist.map((m) => m.publicKey) })
-  for (const [i, k] of w.witnesses.entries()) await net.send(k, { kind: "witnessBond", witness: k.publicKey, amount: BigInt(i + 1) * SOL })
-  await net.send(w.owner, { kind: "registerName", owner: w.owner.publicKey, name: w.name })
-  await net.send(w.admin, { kind: "fundPool", funder: w.admin.publicKey, amount: 10_000_000n })
-  for (const m of bonded) await net.send(m, { kind: "minerBond", miner: m.publicKey, amount: 5n * SOL })
-}
-
-/** A key for reads only (it never pays). */
-export const READER: Keypair = keypairFromSeed(new Uint8Array(32).fill(7))
-
-/** Waits until the miners' cranks moved Config to `epoch` (after a warp). */
-export const untilEpoch = (net: Net, epoch: bigint) =>
-  until(`protocol epoch ${epoch}`, async () => ((await read(net.client(READER).config))?.currentEpoch === epoch ? true : undefined))
+export { bootstrap, READER, untilEpoch, type World } from "../DevChain.ts"
 
 // ------------------------------------------------------------------------------------------ scripted peers
 
