@@ -73,7 +73,15 @@ export const pad = (n: number): Pad => ({
 })
 // #endregion pad
 
-export const array = <T>(item: Layout<T>, n: number): Layout<T[]> => ({
+export interface ArrayLayout<T> extends Layout<T[]> {
+  /** What each element is, and how many (for readers such as the IDL generator). */
+  readonly item: Layout<T>
+  readonly count: number
+}
+
+export const array = <T>(item: Layout<T>, n: number): ArrayLayout<T> => ({
+  item,
+  count: n,
   size: item.size * n,
   align: item.align,
   c: { type: item.c.type, suffix: `[${n}]${item.c.suffix}` },

@@ -9,7 +9,7 @@ import type { Op } from "../../../spec/src/ops.ts"
 import { LOCALNET_PARAMS, PARAM } from "../../../spec/src/params.ts"
 import { key, nameHash, receipt } from "../../../spec/test/world.ts"
 import {
-  admin, aggregate, challenger, dishonest, helloRoute, leafFor, miners, NAME, NH, outsider, pin, ref, roundOf, setup, signed, submit,
+  admin, aggregate, challenger, dishonest, expectSig1Gaps, helloRoute, leafFor, miners, NAME, NH, outsider, pin, ref, roundOf, setup, signed, submit,
   submitAll, witnesses
 } from "./fixture.ts"
 
@@ -37,6 +37,8 @@ describe("equivocation", () => {
     l.expectError(prove(a, { ...b, signature: b.signature.map((x, i) => (i === 9 ? x ^ 4 : x)) }), "SIG-1")
     l.expectError(prove({ ...a, signature: b.signature }, b), "SIG-1")
     l.expectError(prove(a, { ...signed(m2, aggregate(l, m2, 2n).statement), signature: a.signature }), "SIG-1")
+    // bankrun runs no precompile check: two of the forged proofs slash there, the third is still malformed
+    expectSig1Gaps(l, ["accepted", "accepted", "EQV-5"])
     expect(l.sendInstructions(prove(a, b), (ixs) => ixs.slice(1))).toBe("SIG-2")
     const o = signed(outsider, aggregate(l, outsider, 2n).statement)
     l.expectError(prove(o, signed(outsider, { ...o.statement, support: 1n })), "EQV-8")
@@ -274,5 +276,8 @@ describe("reveal challenges", () => {
     l.expectError({ kind: "respondReveal", leafRef: ref(2n, m1, sig), receipt: forged.receipt, signature: forged.signature }, "SIG-1")
     // a good receipt with another's signature: it does not verify, whatever the leaf says [SIG-1]
     l.expectError({ kind: "respondReveal", leafRef: ref(2n, m1, wrong), receipt: r1.receipt, signature: forged.signature }, "SIG-1")
+    // bankrun: the forged receipt answers the challenge; the good receipt under another's signature
+    // does not hash to the leaf [RVL-7]
+    expectSig1Gaps(l, ["accepted", "RVL-7"])
   })
 })

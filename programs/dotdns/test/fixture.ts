@@ -10,6 +10,7 @@ import { aggregateDigest, routeHash, type AggregateStatement, type Leaf } from "
 import type { LeafRef, Op, RootOpening, SignedAggregate } from "../../../spec/src/ops.ts"
 import { LOCALNET_PARAMS, type Params } from "../../../spec/src/params.ts"
 import { aggregateFor, key, nameHash, receipt, route } from "../../../spec/test/world.ts"
+import type { RuntimeKind } from "../../client/runtime.ts"
 import { Lockstep } from "./lockstep.ts"
 
 export const admin = key("admin")
@@ -25,11 +26,13 @@ export interface SetupOptions {
   readonly params?: Params
   /** Stop after initialization and bonding, before registering and cranking. */
   readonly bare?: boolean
+  /** Default: `DOTDNS_RUNTIME`, else LiteSVM. */
+  readonly runtime?: RuntimeKind
 }
 
 export const setup = (opts: SetupOptions = {}): Lockstep => {
   const params = opts.params ?? LOCALNET_PARAMS
-  const l = new Lockstep({ params })
+  const l = new Lockstep({ params, ...(opts.runtime !== undefined ? { runtime: opts.runtime } : {}) })
   for (const k of [admin, ...miners, ...witnesses, owner, challenger, outsider]) l.actor(k)
   l.run({ kind: "initialize", authority: admin.publicKey, params, allowlist: miners.map((m) => m.publicKey) })
   for (const m of miners) l.run({ kind: "minerBond", miner: m.publicKey, amount: 5_000_000_000n })
@@ -39,6 +42,23 @@ export const setup = (opts: SetupOptions = {}): Lockstep => {
   l.run({ kind: "fundPool", funder: admin.publicKey, amount: 10_000_000n })
   l.toEpoch(2n)
   return l
+}
+
+/**
+ * What the chain did with each op so far whose carried signature does not verify [SIG-1]: nothing to
+ * report on LiteSVM, where the Ed25519 program rejected every one; on bankrun, which does not run the
+ * precompile's checks, what the program did instead — accepted, or the later rule it named — which the
+ * harness has checked is exactly what `apply` without its SIG-1 check does (then undone on the chain).
+ */
+export const sig1Gaps = (l: Lockstep): ("accepted" | string)[] => l.precompileGaps.map((g) => g.chain)
+
+/** `expected` on a runtime without the precompile's checks (bankrun), none where it runs (LiteSVM). */
+export const expectSig1Gaps = (l: Lockstep, expected: readonly string[]): void => {
+  const got = sig1Gaps(l)
+  const want = l.runtime.verifiesPrecompiles ? [] : expected
+  if (JSON.stringify(got) !== JSON.stringify(want))
+    throw new Error(`${l.runtime.kind}: forged signatures ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`)
+  if (process.env["DOTDNS_SHOW_GAPS"] === "1") console.log(l.runtime.kind, JSON.stringify(got))
 }
 
 /** hello.dns's route at `serial`, signed by its owner. */

@@ -18,7 +18,7 @@ describe("pre-funded addresses", () => {
     for (const [s, amount] of [[seeds.vault(), 10_000_000_000n], [seeds.config(), 1n], [seeds.committee(0n), 5_000_000_000n]] as const)
       l.fund(l.pda(s), amount)
     l.run({ kind: "initialize", authority: admin.publicKey, params: LOCALNET_PARAMS, allowlist: [miners[0].publicKey] })
-    expect(l.chain.raw(l.pda(seeds.config()))!.lamports).toBe(l.chain.svm.minimumBalanceForRentExemption(BigInt(l.chain.raw(l.pda(seeds.config()))!.data.length)))
+    expect(l.chain.raw(l.pda(seeds.config()))!.lamports).toBe(l.runtime.rentExemptMinimum(l.chain.raw(l.pda(seeds.config()))!.data.length))
   })
 
   it("for names, rounds and aggregates", () => {

@@ -1,35 +1,38 @@
 /**
- * Runs every op on the executable spec (`apply`) and on the C program (LiteSVM) at the same slot, and
- * checks that both agree: the same rule on rejection (a failed Ed25519 instruction is SIG-1: the
- * native program verifies every carried signature before dotdns runs, as `apply` does first),
- * and on success every account of the spec state, encoded, equal byte for byte to the program's
- * account, the vault's lamports above rent equal to `vaultBalance`, and every actor's lamport change
- * equal to its `wallets` entry. A rejection must leave every account it names untouched.
+ * Runs every op on the executable spec (`apply`) and on the C program (in LiteSVM or bankrun, behind
+ * the `ChainRuntime` port) at the same slot, and checks that both agree: the same rule on rejection (a
+ * failed Ed25519 instruction is SIG-1: the native program verifies every carried signature before
+ * dotdns runs, as `apply` does first), and on success every account of the spec state, encoded, equal
+ * byte for byte to the program's account, the vault's lamports above rent equal to `vaultBalance`, and
+ * every actor's lamport change equal to its `wallets` entry. A rejection must leave every account it
+ * names untouched.
+ *
+ * A runtime that does not run the Ed25519 program's checks (bankrun) lets a forged carried signature
+ * through: there the program must do exactly what `apply` does without its SIG-1 check — that
+ * divergence, and only it, is asserted, recorded in `precompileGaps`, and then undone on the chain so
+ * both sides carry on from the spec's state.
  */
 import { ACCOUNTS, DISCRIMINATORS, VaultLayout, type AccountKind } from "../../../spec/src/accounts.ts"
 import { equal, hex } from "../../../spec/src/bytes.ts"
 import { verify, type Keypair } from "../../../spec/src/ed25519.ts"
 import { H } from "../../../spec/src/hash.ts"
-import { carriedSignatures, isError } from "../../../spec/src/apply.ts"
-import { DecodeError } from "../../../spec/src/errors.ts"
+import { carriedSignatures, isError, PROCESSORS } from "../../../spec/src/apply.ts"
+import { DecodeError, ProtocolError } from "../../../spec/src/errors.ts"
 import { decodeInstruction, IX_ACCOUNTS } from "../../../spec/src/instructions.ts"
 import { encodeFixed, type AnyLayout } from "../../../spec/src/layout.ts"
 import type { Op, OpKind } from "../../../spec/src/ops.ts"
 import { LOCALNET_PARAMS, type Params } from "../../../spec/src/params.ts"
-import { ruleOfCode, type RuleId } from "../../../spec/src/rules.ts"
-import type { State } from "../../../spec/src/state.ts"
+import type { RuleId } from "../../../spec/src/rules.ts"
+import { cloneState, type Env, type State } from "../../../spec/src/state.ts"
 import { LAYOUT_VERSION } from "../../../spec/src/version.ts"
 import { World } from "../../../spec/test/world.ts"
 import { fromBase58, toBase58 } from "../../client/base58.ts"
 import { buildOp } from "../../client/instructions.ts"
 import type { Instruction } from "../../client/message.ts"
-import { signTransaction } from "../../client/message.ts"
 import { seeds } from "../../client/pda.ts"
-import { SvmHarness, type SendResult } from "../../client/svm.ts"
-import { address, getTransactionDecoder, lamports } from "@solana/kit"
+import { SYSTEM_OWNER, type ChainRuntime, type RawAccount, type RuntimeKind } from "../../client/runtime.ts"
+import { resultOf, SvmHarness, type SendResult } from "../../client/svm.ts"
 import { appendFileSync } from "node:fs"
-
-const txDecoder = getTransactionDecoder()
 
 export class Divergence extends Error {
   override readonly name = "Divergence"
@@ -90,12 +93,37 @@ const decodingRule = (data: Uint8Array): RuleId | undefined => {
 /** Accounts of IX_ACCOUNTS that are neither PDAs nor outside keys. */
 const NOT_ACTORS = new Set(["payer", "system_program", "instructions_sysvar", "stake_account"])
 
-export type Outcome = { readonly ok: true; readonly computeUnits: number } | { readonly ok: false; readonly rule: RuleId }
+/**
+ * An op whose carried signature does not verify, run where the Ed25519 program's checks do not run
+ * (bankrun): the spec rejects it [SIG-1]; the program, never told, did what `apply` without that check
+ * does — accepted it with the same accounts, or named the same later rule.
+ */
+export interface PrecompileGap {
+  readonly op: Op
+  readonly chain: "accepted" | RuleId
+}
+
+export type Outcome =
+  | { readonly ok: true; readonly computeUnits: number }
+  | { readonly ok: false; readonly rule: RuleId; readonly gap?: PrecompileGap }
 
 interface Snapshot {
   readonly key: Uint8Array
   readonly data: Uint8Array | undefined
   readonly lamports: bigint
+  readonly account: RawAccount | undefined
+}
+
+/** `apply` without its first step, the SIG-1 check: what the program does when the precompile's check is missing. */
+export const applyWithoutSig1 = (state: State, op: Op, env: Env): State | ProtocolError => {
+  const next = cloneState(state)
+  try {
+    ;(PROCESSORS[op.kind] as (s: State, op: Op, env: Env) => void)(next, op, env)
+    return next
+  } catch (e) {
+    if (e instanceof ProtocolError) return e
+    throw e
+  }
 }
 
 /** With DOTDNS_RULES_LOG set, every rule both sides agreed on is appended there (rule coverage). */
@@ -121,7 +149,7 @@ const programUnits = (logs: readonly string[], programId: string): number | unde
  * else the custom code of the dotdns instruction.
  */
 const chainRule = (r: Extract<SendResult, { ok: false }>, hadEd25519: boolean): RuleId | undefined => {
-  if (hadEd25519 && /InstructionError\(\s*0\s*,/.test(r.error)) return "SIG-1"
+  if (hadEd25519 && r.instruction === 0) return "SIG-1"
   return r.rule
 }
 
@@ -148,14 +176,17 @@ export interface LockstepOptions {
   /**
    * Verify transaction signatures (default). Off, any key can be made to sign (`impersonate`), which
    * replays ops of keys whose secrets are unknown, e.g. from vectors; Ed25519-program entries are
-   * still verified.
+   * still verified. (bankrun verifies neither.)
    */
   readonly sigverify?: boolean
+  /** Default: `DOTDNS_RUNTIME`, else LiteSVM. */
+  readonly runtime?: RuntimeKind
 }
 
 export class Lockstep {
   readonly world: World
   readonly chain: SvmHarness
+  readonly runtime: ChainRuntime
   readonly programId: Uint8Array
   /** Units the dotdns instruction consumed, per op kind, in order. */
   readonly units = new Map<OpKind, number[]>()
@@ -167,30 +198,27 @@ export class Lockstep {
   private vaultRent: bigint
   /** Ops whose instruction bytes the spec's decoder rejects as malformed, with its rule. */
   readonly undecoded: { op: Op; rule: RuleId }[] = []
+  /** Ops with a forged carried signature that the runtime let through (see `PrecompileGap`); empty on LiteSVM. */
+  readonly precompileGaps: PrecompileGap[] = []
 
   constructor(opts: LockstepOptions = {}) {
     this.world = new World(opts.params ?? LOCALNET_PARAMS)
-    this.chain = new SvmHarness({ sigverify: opts.sigverify ?? true })
+    this.chain = new SvmHarness({ sigverify: opts.sigverify ?? true, ...(opts.runtime !== undefined ? { runtime: opts.runtime } : {}) })
+    this.runtime = this.chain.runtime
     this.programId = this.chain.programId
     this.programB58 = toBase58(this.programId)
-    this.vaultRent = this.chain.svm.minimumBalanceForRentExemption(BigInt(VaultLayout.size))
+    this.vaultRent = this.runtime.rentExemptMinimum(VaultLayout.size)
     this.fund(this.chain.payer.publicKey, 1_000_000_000_000_000_000n)
   }
 
-  /**
-   * Credits a system account directly. (LiteSVM's airdrop pool is below 10^15 lamports, so the
-   * harness's own 10^15 airdrop to its payer fails silently; this sets the balance instead.)
-   */
+  /** Credits an account directly (a system account when it does not exist yet). */
   fund(pubkey: Uint8Array, amount: bigint): void {
-    const cur = this.chain.raw(pubkey)
-    this.chain.svm.setAccount({
-      address: address(toBase58(pubkey)),
-      lamports: lamports((cur?.lamports ?? 0n) + amount),
-      data: cur?.data ?? new Uint8Array(0),
-      programAddress: address(cur?.owner ?? "11111111111111111111111111111111"),
-      executable: false,
-      space: BigInt(cur?.data.length ?? 0)
-    })
+    this.runtime.airdrop(pubkey, amount)
+  }
+
+  /** Releases the runtime (bankrun: its context goes back to the pool). */
+  close(): void {
+    this.chain.close()
   }
 
   get state(): State {
@@ -223,15 +251,8 @@ export class Lockstep {
     this.world.state = structuredClone(state)
     this.warpTo(slot)
     for (const a of specAccounts(state, (x) => this.pda(x))) {
-      const rent = this.chain.svm.minimumBalanceForRentExemption(BigInt(a.bytes.length))
-      this.chain.svm.setAccount({
-        address: address(toBase58(a.address)),
-        lamports: lamports(a.kind === "Vault" ? rent + state.vaultBalance : rent),
-        data: a.bytes,
-        programAddress: address(this.programB58),
-        executable: false,
-        space: BigInt(a.bytes.length)
-      })
+      const rent = this.runtime.rentExemptMinimum(a.bytes.length)
+      this.runtime.setAccount(a.address, { lamports: a.kind === "Vault" ? rent + state.vaultBalance : rent, data: a.bytes, owner: this.programId, executable: false })
     }
     for (const k of state.wallets.keys()) this.ensureActor(Buffer.from(k, "hex"))
   }
@@ -294,9 +315,18 @@ export class Lockstep {
     // The harness payer pays the fee of a failed transaction too.
     all.delete(hex(this.chain.payer.publicKey))
     return [...all.values()].map((key) => {
-      const r = this.chain.raw(key)
-      return { key, data: r?.data, lamports: r?.lamports ?? 0n }
+      const account = this.runtime.getAccount(key)
+      return { key, data: account?.data, lamports: account?.lamports ?? 0n, account }
     })
+  }
+
+  /** Writes back every account that changed (one that did not exist becomes an empty, lamport-less one again). */
+  private restore(before: readonly Snapshot[]): void {
+    for (const s of before) {
+      const now = this.runtime.getAccount(s.key)
+      const same = (now?.lamports ?? 0n) === s.lamports && equal(now?.data ?? new Uint8Array(0), s.data ?? new Uint8Array(0))
+      if (!same) this.runtime.setAccount(s.key, s.account ?? { lamports: 0n, data: new Uint8Array(0), owner: SYSTEM_OWNER, executable: false })
+    }
   }
 
   private unchanged(before: readonly Snapshot[], what: string): void {
@@ -307,9 +337,8 @@ export class Lockstep {
     }
   }
 
-  /** Checks the whole spec state against the chain after a successful op. */
-  checkState(what: string, touched: readonly Uint8Array[] = []): void {
-    const s = this.world.state
+  /** Checks the whole spec state (by default the world's) against the chain after a successful op. */
+  checkState(what: string, touched: readonly Uint8Array[] = [], s: State = this.world.state): void {
     const accounts = specAccounts(s, (x) => this.pda(x))
     const byAddress = new Map(accounts.map((a) => [hex(a.address), a]))
     for (const a of accounts) {
@@ -356,6 +385,7 @@ export class Lockstep {
     if (structural !== undefined) return this.undecodable(op, what, before, structural)
     const chain = this.chain.send(op)
     const spec = this.world.try(op)
+    if (isError(spec) && spec.rule === "SIG-1" && !this.runtime.verifiesPrecompiles) return this.unverified(op, what, before, keys, chain)
     if (isError(spec)) {
       if (chain.ok) throw new Divergence(`${what}: spec rejects [${spec.rule}] ${spec.message}, the program accepts`)
       const rule = chainRule(chain, instructions.length > 1)
@@ -379,6 +409,31 @@ export class Lockstep {
   }
 
   /**
+   * The op carries a signature that does not verify and the runtime did not check it: the program ran
+   * and must have done what `apply` without SIG-1 does; an accepted op is then undone on the chain
+   * (every account it named written back) so that the chain is again in the spec's state.
+   */
+  private unverified(op: Op, what: string, before: readonly Snapshot[], keys: readonly Uint8Array[], chain: SendResult): Outcome {
+    const unchecked = applyWithoutSig1(this.world.state, op, { slot: this.world.slot })
+    let gap: PrecompileGap
+    if (isError(unchecked)) {
+      if (chain.ok) throw new Divergence(`${what}: unverified signature let through; without SIG-1 the spec rejects [${unchecked.rule}], the program accepts`)
+      if (chain.rule !== unchecked.rule)
+        throw new Divergence(`${what}: unverified signature let through; without SIG-1 the spec rejects [${unchecked.rule}], the program [${chain.rule ?? "?"}] ${chain.error}`)
+      this.unchanged(before, what)
+      gap = { op, chain: unchecked.rule }
+    } else {
+      if (!chain.ok) throw new Divergence(`${what}: unverified signature let through; without SIG-1 the spec accepts, the program rejects [${chain.rule ?? "?"}] ${chain.error}`)
+      this.checkState(`${what} (unverified signature let through)`, keys, unchecked)
+      this.restore(before)
+      this.unchanged(before, `${what} (undone)`)
+      gap = { op, chain: "accepted" }
+    }
+    this.precompileGaps.push(gap)
+    return { ok: false, rule: "SIG-1", gap }
+  }
+
+  /**
    * An op the client cannot encode faithfully (e.g. a name over 255 bytes behind a u8 length): its
    * bytes are not an instruction, so the program must name the rule the spec's decoder names — unless
    * a carried signature does not verify, which the Ed25519 instruction rejects before the dotdns
@@ -386,14 +441,22 @@ export class Lockstep {
    * the chain was sent).
    */
   private undecodable(op: Op, what: string, before: readonly Snapshot[], decoded: RuleId): Outcome {
-    const rule: RuleId = carriedSignatures(op).every((c) => verify(c.key, c.digest, c.signature)) ? decoded : "SIG-1"
+    const forged = !carriedSignatures(op).every((c) => verify(c.key, c.digest, c.signature))
+    const rule: RuleId = forged ? "SIG-1" : decoded
+    // Where the precompile does not check, the program reads the bytes and names the decoder's rule.
+    const expected: RuleId = forged && this.runtime.verifiesPrecompiles ? "SIG-1" : decoded
     const { instructions } = this.build(op)
     const chain = this.chain.send(op)
     if (chain.ok) throw new Divergence(`${what}: the program accepts bytes the spec's decoder rejects [${decoded}]`)
     const got = chainRule(chain, instructions.length > 1)
-    if (got !== rule) throw new Divergence(`${what}: the spec rejects the transaction [${rule}], the program [${got ?? "?"}] ${chain.error}`)
+    if (got !== expected) throw new Divergence(`${what}: the spec rejects the transaction [${expected}], the program [${got ?? "?"}] ${chain.error}`)
     this.unchanged(before, what)
     this.undecoded.push({ op, rule })
+    if (rule !== expected) {
+      const gap: PrecompileGap = { op, chain: expected }
+      this.precompileGaps.push(gap)
+      return { ok: false, rule, gap }
+    }
     return { ok: false, rule }
   }
 
@@ -435,11 +498,8 @@ export class Lockstep {
     const { instructions, keys } = this.build(op)
     const altered = alter(instructions)
     this.chain.setSlot(this.world.slot)
-    const blockhash = fromBase58(this.chain.svm.latestBlockhash())
-    const tx = signTransaction(this.chain.payer, altered, blockhash, (pk) => this.keyOf(pk))
-    const res = this.chain.svm.sendTransaction(txDecoder.decode(tx.wire))
-    this.chain.svm.expireBlockhash()
-    if ("err" in res) throw new Divergence(`${what}: the program rejects it: ${res.toString()}`)
+    const res = this.chain.sendInstructions(altered, (pk) => this.keyOf(pk))
+    if (!res.ok) throw new Divergence(`${what}: the program rejects it: ${res.error}`)
     const spec = this.world.try(op)
     if (isError(spec)) throw new Divergence(`${what}: the spec rejects [${spec.rule}] ${spec.message}`)
     for (const p of payers) {
@@ -456,18 +516,10 @@ export class Lockstep {
     const altered = alter(instructions)
     const before = this.snapshot([...keys, ...altered.flatMap((ix) => ix.keys.map((k) => k.pubkey))])
     this.chain.setSlot(this.world.slot)
-    const blockhash = fromBase58(this.chain.svm.latestBlockhash())
-    const tx = signTransaction(this.chain.payer, altered, blockhash, (pk) => this.keyOf(pk))
-    const res = this.chain.svm.sendTransaction(txDecoder.decode(tx.wire))
-    this.chain.svm.expireBlockhash()
+    const res = resultOf(this.chain.sendInstructions(altered, (pk) => this.keyOf(pk)))
     this.unchanged(before, `altered ${op.kind}`)
-    if (!("err" in res)) throw new Divergence(`altered ${op.kind}: the program accepted it`)
-    const err = res.err()
-    if (typeof err === "object" && "err" in err) {
-      const inner = err.err()
-      if (typeof inner === "object" && "code" in inner) return ruleOfCode(inner.code)
-    }
-    return undefined
+    if (res.ok) throw new Divergence(`altered ${op.kind}: the program accepted it`)
+    return res.rule
   }
 
   private keyOf(pk: Uint8Array): Keypair | undefined {

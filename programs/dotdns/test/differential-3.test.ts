@@ -1,0 +1,4 @@
+// Shard 3 of the differential test (see differential.ts): split so vitest runs the shards in parallel.
+import { differentialShard } from "./differential.ts"
+
+differentialShard(3)
