@@ -13,13 +13,13 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
     summary: "update a demo name's route while `dotdns start` runs (signed by the demo owner, published to the miners)",
     load: async () => (await import("../reference/start/cli.ts")).runDemoCli
   },
-  program: {
-    summary: "deploy or upgrade the on-chain program through the BPF upgradeable loader over JSON-RPC (deploy, upgrade)",
-    load: async () => (await import("../programs/deploy/cli.ts")).runProgramCli
-  },
   localnet: {
     summary: "run a local Solana JSON-RPC/PubSub endpoint over an in-process SVM with the dotdns program",
     load: async () => (await import("../reference/localnet/cli.ts")).runLocalnetCli
+  },
+  program: {
+    summary: "deploy or upgrade the on-chain program through the BPF upgradeable loader over JSON-RPC (deploy, upgrade)",
+    load: async () => (await import("../programs/deploy/cli.ts")).runProgramCli
   },
   miner: {
     summary: "run the reference miner: receipt ingest, route records, audit data and feeds (init, start, …)",

@@ -7,8 +7,11 @@
  *            rejection with its rule and a message [API-2]; receipt_hash as the spec computes it
  *            [RCP-3]; re-posting is idempotent; another receipt of a witness for the same round is
  *            RCP-5; a body that is not whole frames is ENC-2 as a whole; over 10 000 receipts is 413
+ *   ops      GET /v1/info: the miner key and program id (base58) and the spec version [VER-1]
  *   audit    GET /v1/roots/{epoch}, …/leaves, …/proofs/{i}: every proof verifies with the spec's
- *            verifyInclusion against the statement's root and support [API-5], [MRK-5]
+ *            verifyInclusion against the statement's root and support [API-5], [MRK-5]; every roots
+ *            entry names its statement by digest (which the served statement hashes to) with the
+ *            miner's signature over it [AGG-1]
  *   feed     GET /v1/events as Server-Sent Events: resuming from a cursor (Last-Event-ID) delivers
  *            exactly the later events, in order [API-6]; GET /v1/routes?since= pages [API-4]
  *
@@ -22,13 +25,14 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { fromBase58 } from "../../programs/client/base58.ts"
 import { hex } from "../../spec/src/bytes.ts"
-import { keypairFromSeed, sign, type Keypair } from "../../spec/src/ed25519.ts"
+import { keypairFromSeed, sign, verify, type Keypair } from "../../spec/src/ed25519.ts"
 import { H } from "../../spec/src/hash.ts"
-import { Hex32, LeafJson, SumNodeJson, fromJson } from "../../spec/src/json.ts"
+import { AggregateStatementJson, Hex32, Hex64, LeafJson, SumNodeJson, fromJson } from "../../spec/src/json.ts"
 import { leafNode, verifyInclusion } from "../../spec/src/merkle.ts"
 import { nameHash } from "../../spec/src/name.ts"
-import { encodeReceipt, receiptDigest, receiptHash, RECORD_TYPE, routeHash, type Receipt, type RouteRecord } from "../../spec/src/objects.ts"
+import { aggregateDigest, encodeReceipt, receiptDigest, receiptHash, RECORD_TYPE, routeHash, type Receipt, type RouteRecord } from "../../spec/src/objects.ts"
 import { SPEC_VERSION } from "../../spec/src/version.ts"
 import type { Check, Report } from "../suite/report.ts"
 import { finish, UsageError, type RunResult } from "../suite/run.ts"
@@ -275,6 +279,32 @@ export const MINER_CHECKS: readonly MinerCheck[] = [
     }
   },
   {
+    area: "ops",
+    name: "GET /v1/info states the miner key, the program id and the spec version",
+    rules: ["VER-1"],
+    run: async (t) => {
+      const r = await t.request({ method: "GET", path: "/v1/info" })
+      expect(r.status === 200, `GET /v1/info: status ${r.status}`)
+      const info = json(r, "/v1/info")
+      const key = (field: string): string => {
+        const v = info[field]
+        let bytes: Uint8Array | undefined
+        try {
+          bytes = typeof v === "string" ? fromBase58(v) : undefined
+        } catch {
+          bytes = undefined
+        }
+        expect(bytes?.length === 32, `GET /v1/info: ${field} is ${JSON.stringify(v)}, expected a 32-byte key in base58`)
+        return v as string
+      }
+      const miner = key("miner")
+      const programId = key("programId")
+      const version = info["specVersion"]
+      expect(typeof version === "string" && version.split(".")[0] === SPEC_VERSION.split(".")[0], `GET /v1/info: specVersion is ${JSON.stringify(version)}, expected a spec version ${SPEC_VERSION.split(".")[0]}.x [VER-1]`)
+      return [`miner ${miner}, program ${programId}, spec ${version}`]
+    }
+  },
+  {
     area: "ingest",
     name: "a JSON batch: accepted, SIG-1, RCP-5 (no stake), RCP-5 (no name), in request order",
     rules: ["API-1", "API-2", "SIG-1", "RCP-5", "RCP-3"],
@@ -364,6 +394,23 @@ export const MINER_CHECKS: readonly MinerCheck[] = [
     }
   },
   {
+    area: "audit",
+    name: "every /v1/roots entry names its statement by digest, signed by the miner",
+    rules: ["AGG-1", "EQV-1"],
+    run: async (t) => {
+      const found: string[] = []
+      for (const epoch of [MINER_FIXTURE.epoch, MINER_FIXTURE.epoch - 1n]) {
+        const r = await t.request({ method: "GET", path: `/v1/roots/${epoch}` })
+        expect(r.status === 200, `GET /v1/roots/${epoch}: status ${r.status}`)
+        const roots = json(r, `/v1/roots/${epoch}`)["roots"] as RootEntry[] | undefined
+        expect(Array.isArray(roots), `GET /v1/roots/${epoch}: no roots array`)
+        for (const root of roots!) found.push(await verifyStatement(t, epoch, root))
+      }
+      if (found.length === 0) throw new NotRun(`the miner serves no aggregate for epochs ${MINER_FIXTURE.epoch - 1n}–${MINER_FIXTURE.epoch} yet (aggregates are built at the epoch's cut-off)`)
+      return found
+    }
+  },
+  {
     area: "feed",
     name: "Server-Sent Events resume after a cursor with exactly the later events, in order",
     rules: ["API-6"],
@@ -423,6 +470,47 @@ export const MINER_CHECKS: readonly MinerCheck[] = [
   }
 ]
 // #endregion miner-checks
+
+interface RootEntry {
+  readonly nameHash: string
+  readonly miner: string
+  readonly receiptRoot: string
+  readonly support: string
+  readonly receiptCount: number
+  readonly statementHash?: unknown
+  readonly signature?: unknown
+}
+
+/**
+ * One roots entry: its `statementHash` is the digest of the statement the miner serves for it (the
+ * digest covers every field, `batchCid` included, which is what lets an auditor notice any change),
+ * and its `signature` is the miner's over that digest.
+ */
+const verifyStatement = async (t: Transport, epoch: bigint, root: RootEntry): Promise<string> => {
+  const what = `roots entry ${epoch}/${root.nameHash.slice(0, 12)}…/${root.miner.slice(0, 12)}…`
+  let listed: Uint8Array
+  let signature: Uint8Array
+  let miner: Uint8Array
+  try {
+    listed = fromJson(Hex32, root.statementHash)
+    signature = fromJson(Hex64, root.signature)
+    miner = fromJson(Hex32, root.miner)
+  } catch {
+    throw new Failed(`${what}: no statementHash (32 bytes, hex) and signature (64 bytes, hex)`, [JSON.stringify(root).slice(0, 300)])
+  }
+  expect(verify(miner, listed, signature), `${what}: the listed signature is not the miner's over the listed statementHash [AGG-1]`)
+  const path = `/v1/aggregates/${epoch}/${root.nameHash}/${root.miner}`
+  const r = await t.request({ method: "GET", path })
+  expect(r.status === 200, `GET ${path}: status ${r.status}`)
+  let digest: Uint8Array
+  try {
+    digest = aggregateDigest(fromJson(AggregateStatementJson, json(r, path)["statement"]))
+  } catch (e) {
+    throw new Failed(`GET ${path}: the statement is malformed: ${(e as Error).message.split("\n")[0]}`)
+  }
+  expect(hex(digest) === hex(listed), `${what}: statementHash ${hex(listed).slice(0, 16)}… but the served statement hashes to ${hex(digest).slice(0, 16)}… [AGG-1]`)
+  return `${epoch}/${root.nameHash.slice(0, 12)}…: digest and signature verify`
+}
 
 /** One aggregate of the miner: its leaves and each leaf's proof, verified with the spec. */
 const verifyAggregate = async (t: Transport, epoch: bigint, root: { nameHash: string; miner: string; receiptRoot: string; support: string; receiptCount: number }): Promise<string[]> => {

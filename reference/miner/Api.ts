@@ -142,7 +142,10 @@ export class AuditGroup extends HttpApiGroup.make("audit")
       params: { epoch: U64 },
       success: RootsResponse,
       error: [BadRequestJson, UnavailableJson]
-    }).annotate(OpenApi.Description, "The miner's aggregates for an epoch."),
+    }).annotate(
+      OpenApi.Description,
+      "The miner's aggregates for an epoch, each with its statementHash — the statement digest, which every field (batchCid included) changes — and the miner's signature over it: auditors fetch a statement whenever its digest is new to them [AGG-1, EQV-1]."
+    ),
     HttpApiEndpoint.get("list", "/v1/aggregates", {
       query: { epoch: Schema.optionalKey(U64), name: Schema.optionalKey(Schema.String), miner: Schema.optionalKey(KeyText), limit: Schema.optionalKey(Limit(1000)) },
       success: AggregateListResponse,
@@ -152,7 +155,7 @@ export class AuditGroup extends HttpApiGroup.make("audit")
       params: { epoch: U64, nameHash: Hex32 },
       success: RoundAggregatesResponse,
       error: [BadRequestJson, UnavailableJson]
-    }).annotate(OpenApi.Description, "Every aggregate of the round the miner knows, with whether it is on-chain."),
+    }).annotate(OpenApi.Description, "Every aggregate of the round the miner knows, with its statement digest, the miner's signature, and whether it is on-chain."),
     HttpApiEndpoint.get("get", "/v1/aggregates/:epoch/:nameHash/:miner", {
       params: { epoch: U64, nameHash: Hex32, miner: KeyText },
       success: MinerAggregateResponse,
@@ -220,7 +223,10 @@ export class OpsGroup extends HttpApiGroup.make("ops")
       "Readiness: 200 `{status: ready, checks}` when storage answers, verify workers run and the chain answers with the current epoch; 503 with the failing checks otherwise."
     ),
     HttpApiEndpoint.get("metrics", "/metrics", { success: PrometheusText }).annotate(OpenApi.Description, "Prometheus text exposition."),
-    HttpApiEndpoint.get("info", "/v1/info", { success: InfoJson }).annotate(OpenApi.Description, "Extension: who this miner is and what it runs.")
+    HttpApiEndpoint.get("info", "/v1/info", { success: InfoJson }).annotate(
+      OpenApi.Description,
+      "Who this miner is: `miner` (its identity key), `programId` (the program it acts on), both base58, and `specVersion` (the spec version it implements) [VER-1] — what auditors map a peer URL to. `chainMode`, `storage`, `headCursor` and `peers` are extensions."
+    )
   ) {}
 
 export class MinerApi extends HttpApi.make("dotdns-miner")

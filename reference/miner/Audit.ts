@@ -14,7 +14,8 @@ import { findPda, seeds } from "../../programs/client/pda.ts"
 import { equal, hex } from "../../spec/src/bytes.ts"
 import { verify } from "../../spec/src/ed25519.ts"
 import { ProtocolError } from "../../spec/src/errors.ts"
-import { buildLevels, inclusionPath, leafNode, rootOf, verifyInclusion, type SumNode } from "../../spec/src/merkle.ts"
+import { buildLevels, inclusionPath, leafNode, verifyInclusion, type SumNode } from "../../spec/src/merkle.ts"
+import { rootOfLeaves } from "../../spec/src/merkle-fast.ts"
 import { nameHash, normalizeName } from "../../spec/src/name.ts"
 import type { BuiltAggregate } from "../../spec/src/aggregate.ts"
 import { aggregateDigest, decodeAggregate, encodeAggregate, type Leaf } from "../../spec/src/objects.ts"
@@ -25,7 +26,7 @@ export { carOf } from "./Car.ts"
 import { MinerConfig, parseKey } from "./Config.ts"
 import { Identity } from "./Identity.ts"
 import { SolanaRpc } from "./Rpc.ts"
-import type { AggregateSummaryJson, LeavesResponse, MinerAggregateResponse, ProofJson } from "./schemas.ts"
+import type { AggregateSummaryJson, LeavesResponse, MinerAggregateResponse, ProofJson, RootJson } from "./schemas.ts"
 import { Repository, type AggregateOutcome, type BatchRow, type StorageError, type StoredAggregate, type StoredReceipt } from "./Storage.ts"
 
 // ------------------------------------------------------------------------------------------- errors
@@ -77,6 +78,18 @@ export const proveLeaf = (aggregate: StoredAggregate, leaves: readonly Leaf[], i
   return { aggregate, index, size: leaves.length, leaf: leaves[index]!, leafNode: node, path, root }
 }
 
+/** A `GET /v1/roots/{epoch}` entry: the summary, with the statement digest and signature a watcher compares. */
+export const rootEntryOf = (a: StoredAggregate): RootJson => ({
+  nameHash: a.nameHash,
+  routeHash: a.routeHash,
+  receiptRoot: a.receiptRoot,
+  support: a.support,
+  receiptCount: a.receiptCount,
+  miner: a.miner,
+  statementHash: a.digest,
+  signature: a.signature
+})
+
 export const summaryOf = (a: StoredAggregate): AggregateSummaryJson => ({
   epoch: a.epoch,
   nameHash: a.nameHash,
@@ -86,6 +99,7 @@ export const summaryOf = (a: StoredAggregate): AggregateSummaryJson => ({
   receiptCount: a.receiptCount,
   miner: a.miner,
   statementHash: a.digest,
+  signature: a.signature,
   batchCid: a.batchCid,
   cursor: a.cursor
 })
@@ -150,7 +164,7 @@ export class Audit extends Context.Service<
         const digest = aggregateDigest(s)
         if (!verify(s.miner, digest, input.signature)) return yield* new AuditError({ message: "the signature is not the statement miner's [AGG-1]" })
         if (leaves.length !== s.receiptCount) return yield* new AuditError({ message: `${leaves.length} leaves for receipt_count ${s.receiptCount}` })
-        const root = rootOf(leaves.map(leafNode))
+        const root = rootOfLeaves(leaves)
         if (!equal(root.hash, s.receiptRoot) || root.sum !== s.support) return yield* new AuditError({ message: "the leaves do not rebuild the statement's root and support" })
         if (input.car !== undefined) {
           if (s.batchCid === null || !equal(s.batchCid, input.car.cidBytes)) return yield* new AuditError({ message: "the statement's batch_cid is not the CAR's root CID" })
@@ -271,9 +285,7 @@ export const AuditHttp = HttpApiBuilder.group(MinerApi, "audit", (handlers) =>
       .handle("roots", ({ params }) =>
         Effect.gen(function* () {
           const rows = yield* audit.aggregates({ epoch: params.epoch, miner: identity.publicKey }).pipe(Effect.mapError(unavailable))
-          return {
-            roots: rows.map((a) => ({ nameHash: a.nameHash, routeHash: a.routeHash, receiptRoot: a.receiptRoot, support: a.support, receiptCount: a.receiptCount, miner: a.miner }))
-          }
+          return { roots: rows.map(rootEntryOf) }
         })
       )
       .handle("list", ({ query }) =>
@@ -291,7 +303,7 @@ export const AuditHttp = HttpApiBuilder.group(MinerApi, "audit", (handlers) =>
           const rows = yield* audit.aggregates({ epoch: params.epoch, nameHash: params.nameHash }).pipe(Effect.mapError(unavailable))
           const chain = yield* Effect.forEach(rows, audit.onChain, { concurrency: 8 })
           return {
-            aggregates: rows.map((a, i) => ({ statement: decodeAggregate(a.encoding), statementHash: a.digest, onChain: chain[i]!.onChain, flags: chain[i]!.flags }))
+            aggregates: rows.map((a, i) => ({ statement: decodeAggregate(a.encoding), statementHash: a.digest, signature: a.signature, onChain: chain[i]!.onChain, flags: chain[i]!.flags }))
           }
         })
       )

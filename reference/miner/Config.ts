@@ -134,6 +134,13 @@ const DutiesSection = Schema.Struct({
   audit_leaves: withDefault(PositiveInt, 8),
   /** Slots after the submit window before a leaf a peer will not serve gets a reveal challenge; default half the challenge window. */
   reveal_after_slots: Schema.optionalKey(U64ish),
+  /**
+   * Leaves of one aggregate that cannot be audited (its miner serves no API this miner knows, or will
+   * not serve the leaves) that get a reveal challenge, sampled from the seed.
+   */
+  reveal_leaves: withDefault(PositiveInt, 1),
+  /** The most reveal challenges of this miner open at once: each holds `challenge_bond` until settled. */
+  reveal_budget: withDefault(PositiveInt, 8),
   /** 64 hex digits: the seed of every sampling choice; default derived from the identity. */
   seed: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^[0-9a-f]{64}$/, { message: "Expected 64 lowercase hex digits" }))))
 })
@@ -209,6 +216,10 @@ export interface DutySettings {
   readonly challenges: boolean
   readonly auditLeaves: number
   readonly revealAfterSlots: bigint | undefined
+  /** Sampled leaves of an unauditable aggregate that get a reveal challenge. */
+  readonly revealLeaves: number
+  /** The most of this miner's reveal challenges open at once. */
+  readonly revealBudget: number
   /** Hex; undefined = derived from the identity. */
   readonly seed: string | undefined
 }
@@ -386,6 +397,8 @@ const resolveSettings = (c: ConfigFile, source: string): MinerSettings => {
       challenges: c.duties.challenges,
       auditLeaves: c.duties.audit_leaves,
       revealAfterSlots: c.duties.reveal_after_slots,
+      revealLeaves: c.duties.reveal_leaves,
+      revealBudget: c.duties.reveal_budget,
       seed: c.duties.seed
     }
   }
@@ -437,4 +450,6 @@ duties:                           # the chain half (rpc mode): aggregate, submit
   car_batches: true
   challenges: true
   audit_leaves: 8
+  reveal_leaves: 1                # leaves of an aggregate nobody serves that get a reveal challenge
+  reveal_budget: 8                # most reveal challenges open at once (each bonds challenge_bond)
 `

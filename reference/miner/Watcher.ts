@@ -1,21 +1,32 @@
 /**
  * Gossip and audit: the miner keeps other miners honest without human action.
  *
- *   peers' APIs ─▶ signed statements (verified: digest, ed25519 [AGG-1]) ─▶ Repository
+ *   peers' /v1/info ─▶ which miner key each peer URL speaks for (peers of another program or
+ *       major spec version are ignored)
+ *   peers' /v1/roots listings ─▶ statement digests; a digest not seen before ─▶ the signed statement
+ *       (verified: digest, ed25519 [AGG-1]) ─▶ Repository
  *   statements vs each other and vs on-chain Aggregate accounts ─▶ prove_equivocation [EQV-1..8]
  *   on-chain aggregates' leaves (peer audit endpoints) ─▶ weights vs StakeView, order, receipts
  *       ─▶ pin_leaf + prove_bad_weight / prove_bad_order / prove_leaf_mismatch [BLF-6..10]
- *   leaves a peer will not serve (or whose receipt it cannot show) ─▶ open_reveal [RVL-1]
+ *   every submitted Aggregate account of the rounds still open to challenge (getProgramAccounts) that
+ *       no listing covered ─▶ audited through its miner's peer; no peer for the miner, or leaves and
+ *       proofs a peer will not serve (or a receipt it cannot show) ─▶ open_reveal on sampled leaves [RVL-1]
  *   this miner's reveal challenges past their deadline ─▶ resolve_reveal [RVL-10]
+ *
+ * Statements are compared by digest: a listing carries each statement's `statementHash`, which every
+ * field — `batch_cid` included — changes, so a statement is fetched whenever its digest is new, and a
+ * miner cannot slip a second statement past the watcher by changing only what a summary leaves out.
  *
  * Every action is recorded (Repository `chain_actions`, keyed by what it proves), so a proof is filed
  * once, a restart does not repeat it, and losing the race to another honest challenger (EQV-3, BLF-5,
- * RVL-3) is an expected outcome. Reveals cost a bond, so a peer gets `reveal_after_slots` after the
- * submit window to serve its leaves before one is opened. Which leaves are sampled comes from the
- * injected seed, never from a clock or `Math.random`.
+ * RVL-3) is an expected outcome. Reveals cost a bond, so a miner gets `reveal_after_slots` after the
+ * submit window to serve its leaves before one is opened; at most `reveal_leaves` leaves of one
+ * aggregate are challenged, at most `reveal_budget` of this miner's reveals are open at once, and none
+ * is opened that the miner's balance cannot bond. Which leaves are sampled comes from the injected seed,
+ * never from a clock or `Math.random`.
  */
 import { Context, Data, Effect, Layer, Schema } from "effect"
-import { AGGREGATE_FLAG, MEMBER_FLAG, type AggregateAccount } from "../../spec/src/accounts.ts"
+import { AGGREGATE_FLAG, AggregateLayout, MEMBER_FLAG, type AggregateAccount, type RoundAccount } from "../../spec/src/accounts.ts"
 import { compare, equal, fromHex, hex, u32le, u64le } from "../../spec/src/bytes.ts"
 import { verify } from "../../spec/src/ed25519.ts"
 import { H } from "../../spec/src/hash.ts"
@@ -23,7 +34,8 @@ import { buildLevels, inclusionPath, leafNode, verifyInclusion, type SumNode } f
 import { aggregateDigest, decodeAggregate, receiptDigest, receiptHash, type AggregateStatement, type Leaf, type Receipt } from "../../spec/src/objects.ts"
 import type { LeafRef, Op, SignedAggregate } from "../../spec/src/ops.ts"
 import { param } from "../../spec/src/params.ts"
-import { fromBase58 } from "../../programs/client/base58.ts"
+import { SPEC_VERSION } from "../../spec/src/version.ts"
+import { fromBase58, toBase58 } from "../../programs/client/base58.ts"
 import { ChainTx, minerEntryOf, type TxError } from "./Chain.ts"
 import { MinerConfig } from "./Config.ts"
 import { Identity } from "./Identity.ts"
@@ -58,11 +70,28 @@ export interface PeerProof {
   readonly receipt: { readonly receipt: Receipt; readonly signature: Uint8Array } | null
 }
 
+/** What a peer says of itself (`GET /v1/info`): a claim, checked only by what it serves. */
+export interface PeerInfo {
+  readonly miner: Uint8Array
+  readonly programId: Uint8Array
+  /** The spec version it implements [VER-1]. */
+  readonly specVersion: string
+}
+
+/** One entry of a peer's `GET /v1/roots/{epoch}`: which statement it holds, by digest, and the signature over it. */
+export interface PeerRoot {
+  readonly nameHash: Uint8Array
+  readonly miner: Uint8Array
+  /** The statement digest [AGG-1]: any change to any field of the statement changes it. */
+  readonly statementHash: Uint8Array
+  readonly signature: Uint8Array
+}
+
 /** One other miner's API, as the watcher uses it. `undefined` answers mean 404 (the peer does not have it). */
 export interface Peer {
   readonly url: string
-  readonly info: Effect.Effect<{ readonly miner: Uint8Array }, PeerError>
-  roots(epoch: bigint): Effect.Effect<readonly { readonly nameHash: Uint8Array; readonly miner: Uint8Array }[], PeerError>
+  readonly info: Effect.Effect<PeerInfo, PeerError>
+  roots(epoch: bigint): Effect.Effect<readonly PeerRoot[], PeerError>
   statement(epoch: bigint, nameHash: Uint8Array, miner: Uint8Array): Effect.Effect<PeerStatement | undefined, PeerError>
   leaves(epoch: bigint, nameHash: Uint8Array, miner: Uint8Array): Effect.Effect<readonly PeerLeaf[] | undefined, PeerError>
   proof(epoch: bigint, nameHash: Uint8Array, miner: Uint8Array, index: number): Effect.Effect<PeerProof | undefined, PeerError>
@@ -93,7 +122,11 @@ export const httpPeer = (base: string): Peer => {
   return {
     url,
     info: get("/v1/info", InfoJson).pipe(
-      Effect.flatMap((i) => (i === undefined ? Effect.fail(new PeerError({ url, message: "no /v1/info" })) : Effect.succeed({ miner: fromBase58(i.miner) })))
+      Effect.flatMap((i) =>
+        i === undefined
+          ? Effect.fail(new PeerError({ url, message: "no /v1/info" }))
+          : Effect.succeed({ miner: fromBase58(i.miner), programId: fromBase58(i.programId), specVersion: i.specVersion } satisfies PeerInfo)
+      )
     ),
     roots: (epoch) => get(`/v1/roots/${epoch}`, RootsResponse).pipe(Effect.map((r) => r?.roots ?? [])),
     statement: (epoch, h, miner) =>
@@ -129,6 +162,37 @@ export class Peers extends Context.Service<Peers, { readonly peers: readonly Pee
 }
 
 // ------------------------------------------------------------------------------------------ helpers
+
+/** Keys remembered per epoch, forgotten once the epoch's rounds can no longer be challenged. */
+class EpochKeys {
+  private readonly byEpoch = new Map<bigint, Set<string>>()
+  has(epoch: bigint, key: string): boolean {
+    return this.byEpoch.get(epoch)?.has(key) === true
+  }
+  add(epoch: bigint, key: string): void {
+    let keys = this.byEpoch.get(epoch)
+    if (keys === undefined) this.byEpoch.set(epoch, (keys = new Set()))
+    keys.add(key)
+  }
+  /** Forgets every epoch before `oldest`. */
+  forgetBefore(oldest: bigint): void {
+    for (const e of [...this.byEpoch.keys()]) if (e < oldest) this.byEpoch.delete(e)
+  }
+}
+
+/** Aggregate account offsets used in getProgramAccounts filters (spec 12, AggregateAccount). */
+export const AGGREGATE_OFFSET = { flags: AggregateLayout.offsets.flags, epoch: AggregateLayout.offsets.epoch } as const
+
+/** Lamports kept aside for fees when deciding whether a reveal's bond is affordable. */
+const FEE_RESERVE = 10_000_000n
+
+/** Why a peer is not gossiped with: it acts on another program, or implements another major spec version. */
+export const foreignPeer = (info: PeerInfo, programId: Uint8Array): string | undefined =>
+  !equal(info.programId, programId)
+    ? `it acts on program ${toBase58(info.programId)}, not ${toBase58(programId)}`
+    : info.specVersion.split(".")[0] !== SPEC_VERSION.split(".")[0]
+      ? `it implements spec ${info.specVersion}, not ${SPEC_VERSION.split(".")[0]}.x [VER-1]`
+      : undefined
 
 /** The seed behind every sampling choice: the configured one, or one derived from the identity. */
 export const dutySeed = (configured: string | undefined, identity: Uint8Array): Uint8Array =>
@@ -213,9 +277,13 @@ export interface ScanReport {
 export class Watcher extends Context.Service<
   Watcher,
   {
-    /** Step: gossip with every peer, check what they signed and submitted, file what is provable. */
+    /**
+     * Step: gossip with every peer, check what they signed and submitted, and audit every submitted
+     * aggregate of the rounds still open to challenge — through its miner's peer, or, when no peer
+     * serves it, with reveal challenges on sampled leaves; file what is provable.
+     */
     readonly scan: Effect.Effect<ScanReport, WatcherError>
-    /** The same against one peer only (the CLI's `challenge --peer`). */
+    /** The same against one peer only, and only the aggregates of the miner it speaks for (the CLI's `challenge --peer`). */
     scanPeer(peer: Peer): Effect.Effect<ScanReport, WatcherError>
   }
 >()("dotdns/miner/Watcher") {
@@ -230,14 +298,19 @@ export class Watcher extends Context.Service<
       const { peers } = yield* Peers
       const me = identity.publicKey
       const seed = dutySeed(config.duties.seed, me)
-      const peerMiner = new Map<string, Uint8Array>()
+      /** Which miner each peer URL speaks for (`/v1/info`), or why it is ignored. */
+      const peerIdentity = new Map<string, { readonly miner: Uint8Array } | { readonly foreign: string }>()
       /** Aggregates fully audited (`epoch/name/miner/digest`): nothing more to look at. */
-      const audited = new Set<string>()
+      const audited = new EpochKeys()
       /**
-       * Statements fetched, by peer and what its roots listing said of them: a statement is fetched
-       * again only when the listing changes (a different root, route, support or count).
+       * Listing entries dealt with, by peer and statement digest (`url|epoch|name|miner|digest`): a
+       * statement is fetched whenever a listing shows a digest not seen before — any change to any of
+       * its fields, `batch_cid` included, is a new digest.
        */
-      const fetched = new Set<string>()
+      const fetched = new EpochKeys()
+      /** Log lines said once per key (an unauditable aggregate, a spent budget), not at every scan. */
+      const said = new EpochKeys()
+      const once = (epoch: bigint, key: string, log: Effect.Effect<void>) => (said.has(epoch, key) ? Effect.void : Effect.andThen(Effect.sync(() => said.add(epoch, key)), log))
 
       const storage = (e: StorageError) => new WatcherError({ message: `storage: ${e.message}` })
       const chainDown = (e: { readonly message: string }) => new WatcherError({ message: `chain: ${e.message}` })
@@ -343,7 +416,7 @@ export class Watcher extends Context.Service<
         const { agg, round } = target
         if (slot >= round.challengeEnd) return []
         const doneKey = `${epoch}/${hex(h)}/${hex(miner)}/${hex(agg.statementHash)}`
-        if (audited.has(doneKey)) return []
+        if (audited.has(epoch, doneKey)) return []
         const root: SumNode = { hash: agg.receiptRoot, sum: agg.support }
         const ref = (index: number): LeafRef => ({ epoch, nameHash: h, miner, index })
 
@@ -361,7 +434,7 @@ export class Watcher extends Context.Service<
           const amounts = yield* Effect.mapError(stakes.stakesAt(leaves.map((l) => l.witness), epoch), chainDown)
           fault = findLeafFault({ leaves, receipts, stakes: amounts, aggregate: agg, sample })
           if (fault === undefined) {
-            audited.add(doneKey)
+            audited.add(epoch, doneKey)
             yield* Effect.logInfo("peer aggregate audited: sound").pipe(
               Effect.annotateLogs({ epoch: String(epoch), nameHash: hex(h), miner: hex(miner), leaves: leaves.length, receiptsChecked: sample.length, peer: peer.url })
             )
@@ -369,17 +442,26 @@ export class Watcher extends Context.Service<
           }
           yield* Effect.logWarning("peer aggregate is faulty").pipe(Effect.annotateLogs({ epoch: String(epoch), nameHash: hex(h), miner: hex(miner), fault: fault.kind, index: fault.index }))
         } else {
-          // Withheld, or leaves that are not the tree under the on-chain root: ask for one leaf's proof.
-          const index = sampleIndices(seed, epoch, h, miner, agg.receiptCount, 1)[0]!
-          const proof = yield* Effect.result(peer.proof(epoch, h, miner, index))
-          const ok =
-            proof._tag === "Success" &&
-            proof.success !== undefined &&
-            verifyInclusion(leafNode(proof.success.leaf), index, agg.receiptCount, proof.success.path, root) &&
-            proof.success.receipt !== null &&
-            equal(receiptHash(proof.success.receipt.receipt, proof.success.receipt.signature), proof.success.leaf.receiptHash)
-          if (ok) return [] // it serves proofs, just not whole leaf lists: nothing provable
-          fault = { kind: "reveal", index }
+          // Withheld, or leaves that are not the tree under the on-chain root: ask for the sampled leaves' proofs.
+          const unserved: number[] = []
+          for (const index of sampleIndices(seed, epoch, h, miner, agg.receiptCount, config.duties.revealLeaves)) {
+            const proof = yield* Effect.result(peer.proof(epoch, h, miner, index))
+            const ok =
+              proof._tag === "Success" &&
+              proof.success !== undefined &&
+              verifyInclusion(leafNode(proof.success.leaf), index, agg.receiptCount, proof.success.path, root) &&
+              proof.success.receipt !== null &&
+              equal(receiptHash(proof.success.receipt.receipt, proof.success.receipt.signature), proof.success.leaf.receiptHash)
+            if (!ok) unserved.push(index)
+          }
+          if (unserved.length === 0) return [] // it serves proofs, just not whole leaf lists: nothing provable
+          if (!config.duties.challenges) {
+            yield* once(epoch, `disabled/${doneKey}`, Effect.logWarning("peer withholds leaves (challenges disabled)").pipe(Effect.annotateLogs({ epoch: String(epoch), nameHash: hex(h), miner: hex(miner), peer: peer.url })))
+            return []
+          }
+          const r = yield* openReveals(target, unserved, slot, revealFrom, `peer ${peer.url} does not serve the leaves`)
+          if (r.done) audited.add(epoch, doneKey)
+          return r.filed
         }
         if (!config.duties.challenges) {
           yield* Effect.logWarning("peer aggregate is faulty (challenges disabled)").pipe(Effect.annotateLogs({ epoch: String(epoch), nameHash: hex(h), miner: hex(miner), fault: fault.kind }))
@@ -393,14 +475,14 @@ export class Watcher extends Context.Service<
             if (!(yield* pinFromTree(fault.index))) return []
             const key = `badWeight/${epoch}/${hex(h)}/${hex(miner)}/${fault.index}`
             yield* file(key, actionBase("proveBadWeight", epoch, h, miner, fault.index), { kind: "proveBadWeight", challenger: me, leafRef: ref(fault.index) }, lost)
-            audited.add(doneKey)
+            audited.add(epoch, doneKey)
             return [key]
           }
           case "badOrder": {
             if (!(yield* pinFromTree(fault.index)) || !(yield* pinFromTree(fault.index + 1))) return []
             const key = `badOrder/${epoch}/${hex(h)}/${hex(miner)}/${fault.index}`
             yield* file(key, actionBase("proveBadOrder", epoch, h, miner, fault.index), { kind: "proveBadOrder", challenger: me, leafRef: ref(fault.index) }, lost)
-            audited.add(doneKey)
+            audited.add(epoch, doneKey)
             return [key]
           }
           case "mismatch": {
@@ -408,34 +490,90 @@ export class Watcher extends Context.Service<
             const key = `mismatch/${epoch}/${hex(h)}/${hex(miner)}/${fault.index}`
             const op: Op = { kind: "proveLeafMismatch", challenger: me, leafRef: ref(fault.index), receipt: fault.receipt, signature: fault.signature }
             yield* file(key, actionBase("proveLeafMismatch", epoch, h, miner, fault.index), op, lost)
-            audited.add(doneKey)
+            audited.add(epoch, doneKey)
             return [key]
           }
           case "reveal": {
-            // A reveal costs a bond: give the peer time to serve, and never open one we cannot pay.
-            if (slot < revealFrom) return []
-            const existing = yield* Effect.mapError(chain.challenge(ref(fault.index)), chainDown)
-            if (existing !== undefined) return []
-            const config2 = yield* Effect.mapError(chain.config, chainDown)
-            const bond = config2 === undefined ? 0n : param(config2.params, "challengeBond")
-            const balance = yield* Effect.mapError(chain.balance(me), chainDown)
-            if (balance < bond + 10_000_000n) {
-              yield* Effect.logWarning("cannot afford a reveal challenge bond").pipe(Effect.annotateLogs({ bond: String(bond), balance: String(balance) }))
-              return []
-            }
-            const key = `reveal/${epoch}/${hex(h)}/${hex(miner)}/${fault.index}`
-            const landed = yield* file(key, actionBase("openReveal", epoch, h, miner, fault.index), { kind: "openReveal", challenger: me, leafRef: ref(fault.index) }, lost)
-            if (landed) {
-              const c = yield* Effect.mapError(chain.challenge(ref(fault.index)), chainDown)
-              yield* Effect.mapError(
-                repo.appendEvent("challenge.opened", key, { epoch: String(epoch), nameHash: hex(h), miner: hex(miner), index: fault.index, status: "open", deadline: String(c?.deadline ?? 0n) }),
-                storage
-              )
-            }
-            audited.add(doneKey)
-            return [key]
+            const r = yield* openReveals(target, [fault.index], slot, revealFrom, "the peer cannot show a valid receipt for the leaf")
+            if (r.done) audited.add(epoch, doneKey)
+            return r.filed
           }
         }
+      })
+
+      /** This miner's reveal challenges open now (confirmed and not yet seen settled): what `reveal_budget` bounds. */
+      let openRevealCount = 0
+
+      /**
+       * Opens reveal challenges on leaves of an aggregate nobody can audit [RVL-1]: a reveal costs a bond,
+       * so not before `revealFrom` (the miner's time to serve), not past `challenge_end` [BLF-4], never on
+       * a leaf already challenged [RVL-3], never beyond `reveal_budget` open at once, and never one the
+       * balance cannot bond. `done` is false when something (budget, balance) deferred a leaf to a later scan.
+       */
+      const openReveals = Effect.fn("Watcher.openReveals")(function* (
+        target: { readonly agg: AggregateAccount; readonly round: RoundAccount },
+        indices: readonly number[],
+        slot: bigint,
+        revealFrom: bigint,
+        why: string
+      ) {
+        const { agg, round } = target
+        const { epoch, nameHash: h, miner } = agg
+        const which = `${epoch}/${hex(h)}/${hex(miner)}`
+        if (slot < revealFrom) return { filed: [] as string[], done: false }
+        if (slot >= round.challengeEnd) return { filed: [] as string[], done: true }
+        const config2 = yield* Effect.mapError(chain.config, chainDown)
+        const bond = config2 === undefined ? 0n : param(config2.params, "challengeBond")
+        const filed: string[] = []
+        for (const index of indices) {
+          const ref: LeafRef = { epoch, nameHash: h, miner, index }
+          if ((yield* Effect.mapError(chain.challenge(ref), chainDown)) !== undefined) continue
+          if (openRevealCount >= config.duties.revealBudget) {
+            yield* once(epoch, `budget/${which}`, Effect.logWarning("reveal budget spent: the leaf waits for a reveal to settle").pipe(Effect.annotateLogs({ aggregate: which, index, open: openRevealCount, budget: config.duties.revealBudget })))
+            return { filed, done: false }
+          }
+          const balance = yield* Effect.mapError(chain.balance(me), chainDown)
+          if (balance < bond + FEE_RESERVE) {
+            yield* once(epoch, `balance/${which}`, Effect.logWarning("cannot afford a reveal challenge bond").pipe(Effect.annotateLogs({ aggregate: which, bond: String(bond), balance: String(balance) })))
+            return { filed, done: false }
+          }
+          const key = `reveal/${which}/${index}`
+          const landed = yield* file(key, actionBase("openReveal", epoch, h, miner, index), { kind: "openReveal", challenger: me, leafRef: ref }, ["BLF-3", "BLF-5", "EQV-3", "RVL-3"])
+          if (landed) {
+            openRevealCount++
+            const c = yield* Effect.mapError(chain.challenge(ref), chainDown)
+            yield* Effect.logInfo("reveal challenge opened").pipe(Effect.annotateLogs({ aggregate: which, index, why }))
+            yield* Effect.mapError(
+              repo.appendEvent("challenge.opened", key, { epoch: String(epoch), nameHash: hex(h), miner: hex(miner), index, status: "open", deadline: String(c?.deadline ?? 0n) }),
+              storage
+            )
+          }
+          filed.push(key)
+        }
+        return { filed, done: true }
+      })
+
+      /**
+       * An on-chain aggregate whose miner serves no API this miner knows: nothing can be fetched, so
+       * sampled leaves get reveal challenges once the miner had its time to serve.
+       */
+      const auditUnreachable = Effect.fn("Watcher.auditUnreachable")(function* (epoch: bigint, h: Uint8Array, miner: Uint8Array, slot: bigint, revealFrom: bigint) {
+        const target = yield* challengeable(epoch, h, miner)
+        if (target === undefined) return []
+        const doneKey = `${epoch}/${hex(h)}/${hex(miner)}/${hex(target.agg.statementHash)}`
+        if (audited.has(epoch, doneKey) || slot >= target.round.challengeEnd) return []
+        yield* once(
+          epoch,
+          `unreachable/${doneKey}`,
+          Effect.logWarning("an aggregate no known peer serves: its leaves will be revealed").pipe(
+            Effect.annotateLogs({ epoch: String(epoch), nameHash: hex(h), miner: hex(miner), revealFrom: String(revealFrom) })
+          )
+        )
+        if (!config.duties.challenges) return []
+        const sample = sampleIndices(seed, epoch, h, miner, target.agg.receiptCount, config.duties.revealLeaves)
+        const r = yield* openReveals(target, sample, slot, revealFrom, "no known peer serves the miner's aggregates")
+        if (r.done) audited.add(epoch, doneKey)
+        return r.filed
       })
 
       /** This miner's open reveal challenges past their deadline: settle them [RVL-10]. */
@@ -473,7 +611,11 @@ export class Watcher extends Context.Service<
         return filed
       })
 
-      const scanPeers = Effect.fn("Watcher.scanPeers")(function* (list: readonly Peer[]) {
+      /**
+       * One pass. `everyAggregate`: also the on-chain aggregates of miners none of `list` speaks for
+       * (revealed blind); otherwise only those of the listed peers' miners.
+       */
+      const scanPeers = Effect.fn("Watcher.scanPeers")(function* (list: readonly Peer[], everyAggregate: boolean) {
         const config1 = yield* Effect.mapError(chain.config, chainDown)
         if (config1 === undefined) return { statements: 0, filed: [] } satisfies ScanReport
         const slot = yield* Effect.mapError(chain.slot, chainDown)
@@ -489,74 +631,107 @@ export class Watcher extends Context.Service<
           const e = clockEpoch - back
           if (slot < (e + 1n) * L + submit + challenge) epochs.push(e)
         }
+        // What is remembered of rounds that can no longer be challenged is of no use.
+        const oldest = epochs.length > 0 ? epochs[epochs.length - 1]! : clockEpoch
+        for (const keys of [audited, fetched, said]) keys.forgetBefore(oldest)
         let statements = 0
         const filed: string[] = []
+        // Settle first: what settled frees its bond for the reveals this pass may open.
+        filed.push(...(yield* resolveOwnReveals(slot)))
+        openRevealCount = (yield* Effect.mapError(repo.actions({ kind: "openReveal", status: "confirmed" }), storage)).length
         const targets = new Map<string, { readonly peer: Peer; readonly epoch: bigint; readonly nameHash: Uint8Array; readonly miner: Uint8Array }>()
+        /** The peers that speak for each miner key (hex), by their /v1/info. */
+        const byMiner = new Map<string, Peer>()
 
         for (const peer of list) {
-          if (!peerMiner.has(peer.url)) {
+          if (!peerIdentity.has(peer.url)) {
             const info = yield* Effect.result(peer.info)
-            if (info._tag === "Success") peerMiner.set(peer.url, info.success.miner)
+            if (info._tag === "Success") {
+              const foreign = foreignPeer(info.success, config.programId)
+              peerIdentity.set(peer.url, foreign === undefined ? { miner: info.success.miner } : { foreign })
+              if (foreign !== undefined) yield* Effect.logWarning("peer ignored").pipe(Effect.annotateLogs({ peer: peer.url, reason: foreign }))
+            }
           }
+          const who = peerIdentity.get(peer.url)
+          if (who !== undefined && "foreign" in who) continue
+          if (who !== undefined && !byMiner.has(hex(who.miner))) byMiner.set(hex(who.miner), peer)
           for (const epoch of epochs) {
             const roots = yield* Effect.result(peer.roots(epoch))
             if (roots._tag === "Failure") {
               yield* Effect.logDebug("peer unavailable").pipe(Effect.annotateLogs({ peer: peer.url, error: roots.failure.message }))
               continue
             }
-            const pairs = new Map<string, { nameHash: Uint8Array; miner: Uint8Array; listing: string }>()
-            for (const r of roots.success)
-              if (!equal(r.miner, me)) pairs.set(`${hex(r.nameHash)}/${hex(r.miner)}`, { nameHash: r.nameHash, miner: r.miner, listing: `${peer.url}|${epoch}|${JSON.stringify(r, (_, v) => (v instanceof Uint8Array ? hex(v) : typeof v === "bigint" ? String(v) : v))}` })
-            for (const { nameHash, miner, listing } of pairs.values()) {
-              targets.set(`${epoch}/${hex(nameHash)}/${hex(miner)}`, { peer, epoch, nameHash, miner })
-              if (fetched.has(listing)) continue
-              const s = yield* Effect.result(peer.statement(epoch, nameHash, miner))
+            for (const r of roots.success) {
+              if (equal(r.miner, me)) continue
+              targets.set(`${epoch}/${hex(r.nameHash)}/${hex(r.miner)}`, { peer, epoch, nameHash: r.nameHash, miner: r.miner })
+              // Compared by digest: a statement is fetched when its digest is new to this miner.
+              const listing = `${peer.url}|${epoch}|${hex(r.nameHash)}|${hex(r.miner)}|${hex(r.statementHash)}`
+              if (fetched.has(epoch, listing)) continue
+              const held = yield* Effect.mapError(repo.peerStatements({ epoch, nameHash: r.nameHash, miner: r.miner }), storage)
+              if (held.some((x) => equal(x.digest, r.statementHash))) {
+                fetched.add(epoch, listing)
+                continue
+              }
+              const s = yield* Effect.result(peer.statement(epoch, r.nameHash, r.miner))
               if (s._tag === "Failure" || s.success === undefined) continue
               const checked = checkStatement(s.success)
-              if (checked === undefined || checked.statement.epoch !== epoch || !equal(checked.statement.nameHash, nameHash) || !equal(checked.statement.miner, miner)) continue
+              if (checked === undefined || checked.statement.epoch !== epoch || !equal(checked.statement.nameHash, r.nameHash) || !equal(checked.statement.miner, r.miner)) continue
+              const digest = aggregateDigest(checked.statement)
               statements++
-              fetched.add(listing)
+              // Served what it listed: done with this entry. Served another statement while listing one
+              // its miner signed: keep what was served, and ask again next pass. A listed signature that
+              // is not the miner's is a garbage entry: nothing to chase.
+              if (equal(digest, r.statementHash) || !verify(r.miner, r.statementHash, r.signature)) fetched.add(epoch, listing)
               yield* Effect.mapError(
-                repo.putPeerStatement({
-                  epoch,
-                  nameHash,
-                  miner,
-                  digest: aggregateDigest(checked.statement),
-                  encoding: s.success.encoding,
-                  signature: s.success.signature,
-                  source: peer.url
-                }),
+                repo.putPeerStatement({ epoch, nameHash: r.nameHash, miner: r.miner, digest, encoding: s.success.encoding, signature: s.success.signature, source: peer.url }),
                 storage
               )
             }
           }
         }
 
+        const rounds = new Map<string, RoundAccount | undefined>()
+        const roundOf = Effect.fn("Watcher.roundOf")(function* (epoch: bigint, h: Uint8Array) {
+          const k = `${epoch}/${hex(h)}`
+          if (!rounds.has(k)) rounds.set(k, yield* Effect.mapError(chain.round(epoch, h), chainDown))
+          return rounds.get(k)
+        })
+
         for (const t of targets.values()) {
-          const round = yield* Effect.mapError(chain.round(t.epoch, t.nameHash), chainDown)
+          const round = yield* roundOf(t.epoch, t.nameHash)
           const end = round?.challengeEnd ?? (t.epoch + 1n) * L + submit + challenge
           filed.push(...(yield* checkEquivocation(t.epoch, t.nameHash, t.miner, slot, end)))
-          if (round !== undefined) filed.push(...(yield* auditAggregate(t.peer, t.epoch, t.nameHash, t.miner, slot, round.submitEnd + revealAfter)))
+          // Leaves are asked of the miner's own API when this miner knows it (it is the one bound to serve them).
+          if (round !== undefined) filed.push(...(yield* auditAggregate(byMiner.get(hex(t.miner)) ?? t.peer, t.epoch, t.nameHash, t.miner, slot, round.submitEnd + revealAfter)))
         }
-        // A peer that serves nothing at all for a round it submitted to: its aggregate is withheld.
-        for (const peer of list) {
-          const miner = peerMiner.get(peer.url)
-          if (miner === undefined || equal(miner, me)) continue
-          for (const epoch of epochs) {
-            const rounds = yield* Effect.mapError(repo.submissions({ epoch }), storage)
-            for (const s of rounds) {
-              if (targets.has(`${epoch}/${hex(s.nameHash)}/${hex(miner)}`)) continue
-              const round = yield* Effect.mapError(chain.round(epoch, s.nameHash), chainDown)
-              if (round === undefined) continue
-              filed.push(...(yield* auditAggregate(peer, epoch, s.nameHash, miner, slot, round.submitEnd + revealAfter)))
-            }
+
+        // Every submitted aggregate of those rounds, read from the chain (flags = submitted and not
+        // equivocated, and the epoch): one no listing covered is audited through the peer of its miner,
+        // and one whose miner no known peer speaks for is revealed — silence is no cover.
+        for (const epoch of epochs) {
+          const onChain = yield* Effect.mapError(
+            chain.programAccounts("Aggregate", [
+              { offset: AGGREGATE_OFFSET.flags, bytes: Uint8Array.of(AGGREGATE_FLAG.submitted) },
+              { offset: AGGREGATE_OFFSET.epoch, bytes: u64le(epoch) }
+            ]),
+            chainDown
+          )
+          const aggregates = onChain.map((x) => x.account).sort((a, b) => compare(a.nameHash, b.nameHash) || compare(a.miner, b.miner))
+          for (const a of aggregates) {
+            if (equal(a.miner, me) || targets.has(`${epoch}/${hex(a.nameHash)}/${hex(a.miner)}`)) continue
+            const peer = byMiner.get(hex(a.miner))
+            if (peer === undefined && !everyAggregate) continue
+            const round = yield* roundOf(epoch, a.nameHash)
+            if (round === undefined) continue
+            filed.push(...(yield* checkEquivocation(epoch, a.nameHash, a.miner, slot, round.challengeEnd)))
+            const revealFrom = round.submitEnd + revealAfter
+            filed.push(...(yield* (peer !== undefined ? auditAggregate(peer, epoch, a.nameHash, a.miner, slot, revealFrom) : auditUnreachable(epoch, a.nameHash, a.miner, slot, revealFrom))))
           }
         }
-        filed.push(...(yield* resolveOwnReveals(slot)))
         return { statements, filed } satisfies ScanReport
       })
 
-      return Watcher.of({ scan: scanPeers(peers), scanPeer: (peer) => scanPeers([peer]) })
+      return Watcher.of({ scan: scanPeers(peers, true), scanPeer: (peer) => scanPeers([peer], false) })
     })
   )
 }

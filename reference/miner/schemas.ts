@@ -152,22 +152,30 @@ export type RoutePage = typeof RoutePage.Type
 
 // ----------------------------------------------------------------------------------------- aggregates
 
-/** One of the miner's aggregates, summarized (`GET /v1/roots/{epoch}`). */
+/**
+ * One of the miner's aggregates, summarized (`GET /v1/roots/{epoch}`). `statementHash` is the statement
+ * digest [AGG-1] — every field of the statement, `batchCid` included, changes it — and `signature` the
+ * miner's signature over it: a watcher compares digests, never the summary fields, to notice a new
+ * statement.
+ */
 export const RootJson = Schema.Struct({
   nameHash: Hex32,
   routeHash: Hex32,
   receiptRoot: Hex32,
   support: U64,
   receiptCount: Schema.Int,
-  miner: Hex32
+  miner: Hex32,
+  /** H("dotdns/v1/aggregate", encoding): the on-chain statement_hash [AGG-1]. */
+  statementHash: Hex32,
+  /** The miner's ed25519 signature over `statementHash`. */
+  signature: Hex64
 })
+export type RootJson = typeof RootJson.Type
 export const RootsResponse = Schema.Struct({ roots: Schema.Array(RootJson) })
 
 export const AggregateSummaryJson = Schema.Struct({
   epoch: U64,
   ...RootJson.fields,
-  /** H("dotdns/v1/aggregate", encoding): the on-chain statement_hash [AGG-1]. */
-  statementHash: Hex32,
   /** Text form of the batch CID (fetch it at /v1/batches/{cid}), or null. */
   batchCid: Schema.NullOr(Schema.String),
   cursor: Cursor
@@ -181,6 +189,8 @@ export const RoundAggregatesResponse = Schema.Struct({
     Schema.Struct({
       statement: AggregateStatementJson,
       statementHash: Hex32,
+      /** The statement miner's signature over `statementHash`. */
+      signature: Hex64,
       /** Whether an `Aggregate` account holds this statement on-chain (false when unknown). */
       onChain: Schema.Boolean,
       /** The `Aggregate` account's flags (submitted 1, equivocated 2); 0 when not on-chain. */
@@ -245,6 +255,11 @@ export const SubscribeMessage = Schema.Struct({
 
 export const HealthJson = Schema.Struct({ status: Schema.Literals(["ok", "ready"]), checks: Schema.Record(Schema.String, Schema.String) })
 
+/**
+ * `GET /v1/info` ([14] "Operations"): who the miner says it is — its key, the program it acts on and
+ * the spec version it implements [VER-1]. A watcher maps a peer's URL to a miner key with it; it is a
+ * claim, not an authentication (everything else a peer serves is checked against the chain).
+ */
 export const InfoJson = Schema.Struct({
   miner: Base58,
   programId: Base58,

@@ -23,12 +23,13 @@ import { equal, hex } from "../../spec/src/bytes.ts"
 import type { Keypair } from "../../spec/src/ed25519.ts"
 import { decodeAggregate } from "../../spec/src/objects.ts"
 import { param } from "../../spec/src/params.ts"
+import { SPEC_VERSION } from "../../spec/src/version.ts"
 import { ChainTx } from "../../reference/miner/Chain.ts"
 import { ChainLoop, type LoopReport } from "../../reference/miner/ChainLoop.ts"
 import { MinerConfig, type MinerSettings } from "../../reference/miner/Config.ts"
 import { Cranker } from "../../reference/miner/Cranker.ts"
 import { Aggregator } from "../../reference/miner/Aggregator.ts"
-import { Audit } from "../../reference/miner/Audit.ts"
+import { Audit, rootEntryOf } from "../../reference/miner/Audit.ts"
 import { EpochClock } from "../../reference/miner/EpochClock.ts"
 import { Identity } from "../../reference/miner/Identity.ts"
 import { encodeFramedBatch, Ingest, type IngestReport } from "../../reference/miner/Ingest.ts"
@@ -63,6 +64,10 @@ export interface HonestMinerOptions {
   readonly challenges: boolean
   readonly auditLeaves: number
   readonly revealAfterSlots?: bigint
+  /** Sampled leaves of an aggregate nobody serves that get a reveal challenge (`duties.reveal_leaves`). */
+  readonly revealLeaves: number
+  /** The most reveal challenges open at once (`duties.reveal_budget`). */
+  readonly revealBudget: number
   /** Miner log lines at this level and above go to stderr, prefixed with the label ("None": silent). */
   readonly logLevel?: LogLevel
 }
@@ -87,6 +92,8 @@ const settingsFor = (o: HonestMinerOptions): MinerSettings => ({
     challenges: o.challenges,
     auditLeaves: o.auditLeaves,
     revealAfterSlots: o.revealAfterSlots,
+    revealLeaves: o.revealLeaves,
+    revealBudget: o.revealBudget,
     seed: o.dutySeed
   }
 })
@@ -118,12 +125,14 @@ export class HonestMiner {
   readonly label: string
   readonly keypair: Keypair
   readonly url: string
+  readonly programId: Uint8Array
   readonly runtime: ManagedRuntime.ManagedRuntime<ChainLoop | Ingest | Routes | Audit | Repository, unknown>
 
-  private constructor(label: string, keypair: Keypair, runtime: HonestMiner["runtime"]) {
+  private constructor(label: string, keypair: Keypair, programId: Uint8Array, runtime: HonestMiner["runtime"]) {
     this.label = label
     this.keypair = keypair
     this.url = `sim://miner/${label}`
+    this.programId = programId
     this.runtime = runtime
   }
 
@@ -147,7 +156,7 @@ export class HonestMiner {
     const app = ChainLoop.layer.pipe(Layer.provideMerge(duties), Layer.provideMerge(features), Layer.provideMerge(base), Layer.provideMerge(logLayer(o.label, o.logLevel ?? "None")))
     const runtime = ManagedRuntime.make(app)
     await runtime.runPromise(Effect.void)
-    return new HonestMiner(o.label, o.keypair, runtime)
+    return new HonestMiner(o.label, o.keypair, o.world.programId, runtime)
   }
 
   get publicKey(): Uint8Array {
@@ -202,22 +211,20 @@ export class HonestMiner {
   peer(): Peer {
     const url = this.url
     const me = this.keypair.publicKey
+    const programId = this.programId
     const run = <A>(e: Effect.Effect<A, PeerError, Audit | Repository>): Effect.Effect<A, PeerError> =>
       Effect.promise(() => this.runtime.runPromise(Effect.result(e))).pipe(Effect.flatMap((r) => (r._tag === "Success" ? Effect.succeed(r.success) : Effect.fail(r.failure))))
     const storage = (e: { readonly message: string }) => new PeerError({ url, message: e.message })
     return {
       url,
-      info: Effect.succeed({ miner: me }),
+      info: Effect.succeed({ miner: me, programId, specVersion: SPEC_VERSION }),
       roots: (epoch) =>
         run(
           Effect.gen(function* () {
             const audit = yield* Audit
             const rows = yield* audit.aggregates({ epoch, miner: me }).pipe(Effect.mapError(storage))
-            // The fields `GET /v1/roots/{epoch}` lists.
-            return rows.map((a) => {
-              const entry = { nameHash: a.nameHash, routeHash: a.routeHash, receiptRoot: a.receiptRoot, support: a.support, receiptCount: a.receiptCount, miner: a.miner }
-              return entry
-            })
+            // What `GET /v1/roots/{epoch}` lists, from the handler's own function.
+            return rows.map(rootEntryOf)
           })
         ),
       statement: (epoch, h, miner) =>

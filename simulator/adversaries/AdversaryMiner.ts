@@ -19,6 +19,7 @@ import { aggregateDigest, encodeAggregate as encodeStatement, type AggregateStat
 import type { LeafRef, Op, RootOpening, RouteAuthorization } from "../../spec/src/ops.ts"
 import { param } from "../../spec/src/params.ts"
 import { witnessStakeAt } from "../../spec/src/state.ts"
+import { SPEC_VERSION } from "../../spec/src/version.ts"
 import type { Peer, PeerLeaf } from "../../reference/miner/Watcher.ts"
 import type { Action, ChainReader, NameInfo, PublishedRoute, Tick } from "./Strategy.ts"
 
@@ -275,16 +276,25 @@ export class AdversaryMiner {
     const me = this.publicKey
     return {
       url,
-      info: Effect.succeed({ miner: me }),
-      // The fields `GET /v1/roots/{epoch}` lists (the watcher re-fetches a statement when its listing changes).
+      info: Effect.sync(() => ({ miner: me, programId: this.chain.programId, specVersion: SPEC_VERSION })),
+      // The fields `GET /v1/roots/{epoch}` lists: the watcher fetches a statement when its digest is new.
       roots: (epoch) =>
         Effect.sync(() =>
           [...this.published.entries()]
             .filter(([k]) => k.startsWith(`${epoch}/`))
             .map(([, list]) => {
-              const s = list[list.length - 1]!.statement
-              const entry = { nameHash: s.nameHash, routeHash: s.routeHash, receiptRoot: s.receiptRoot, support: s.support, receiptCount: s.receiptCount, miner: me }
-              return entry
+              const b = list[list.length - 1]!
+              const s = b.statement
+              return {
+                nameHash: s.nameHash,
+                routeHash: s.routeHash,
+                receiptRoot: s.receiptRoot,
+                support: s.support,
+                receiptCount: s.receiptCount,
+                miner: me,
+                statementHash: aggregateDigest(s),
+                signature: b.signature
+              }
             })
         ),
       statement: (epoch, h, miner) =>

@@ -271,6 +271,8 @@ class Run {
           carBatches: s.minerOptions.carBatches,
           challenges: s.minerOptions.challenges,
           auditLeaves: s.minerOptions.auditLeaves,
+          revealLeaves: s.minerOptions.revealLeaves,
+          revealBudget: s.minerOptions.revealBudget,
           ...(s.minerOptions.revealAfterSlots === undefined ? {} : { revealAfterSlots: s.minerOptions.revealAfterSlots }),
           ...(this.options.minerLogLevel === undefined ? {} : { logLevel: this.options.minerLogLevel })
         })

@@ -233,7 +233,9 @@ const MinerOptions = Schema.Struct({
   car_batches: Schema.optionalKey(Schema.Boolean),
   audit_leaves: Schema.optionalKey(PosInt),
   challenges: Schema.optionalKey(Schema.Boolean),
-  reveal_after_slots: Schema.optionalKey(NonNegInt)
+  reveal_after_slots: Schema.optionalKey(NonNegInt),
+  reveal_leaves: Schema.optionalKey(PosInt),
+  reveal_budget: Schema.optionalKey(PosInt)
 })
 
 const SweepSection = Schema.Struct({
@@ -352,7 +354,14 @@ export interface Scenario {
   readonly adversaries: readonly AdversarySpec[]
   readonly timeline: readonly TimelineEvent[]
   readonly expectations: readonly Expectation[]
-  readonly minerOptions: { readonly carBatches: boolean; readonly auditLeaves: number; readonly challenges: boolean; readonly revealAfterSlots: bigint | undefined }
+  readonly minerOptions: {
+    readonly carBatches: boolean
+    readonly auditLeaves: number
+    readonly challenges: boolean
+    readonly revealAfterSlots: bigint | undefined
+    readonly revealLeaves: number
+    readonly revealBudget: number
+  }
   readonly sweep: SweepSection | undefined
   /** The file's data as parsed (sweeps set grid paths in it and resolve it again). */
   readonly raw: unknown
@@ -746,7 +755,9 @@ export const resolveScenario = (
       carBatches: f.miner_options?.car_batches ?? false,
       auditLeaves: f.miner_options?.audit_leaves ?? 8,
       challenges: f.miner_options?.challenges ?? true,
-      revealAfterSlots: f.miner_options?.reveal_after_slots === undefined ? undefined : BigInt(f.miner_options.reveal_after_slots)
+      revealAfterSlots: f.miner_options?.reveal_after_slots === undefined ? undefined : BigInt(f.miner_options.reveal_after_slots),
+      revealLeaves: f.miner_options?.reveal_leaves ?? 1,
+      revealBudget: f.miner_options?.reveal_budget ?? 8
     },
     sweep: f.sweep,
     raw

@@ -7,7 +7,8 @@ import { SCENARIO_DIR } from "./scenarios.ts"
 describe("strategies", () => {
   it("every built-in has a description and refuses bad options", () => {
     for (const [name, factory] of Object.entries(BUILTIN)) expect(factory({ names: ["a.dns"] }).description.length, name).toBeGreaterThan(10)
-    expect(() => BUILTIN["equivocator"]!({ mode: "sideways" })).toThrow(/option mode must be one of onchain, offchain, offchain-pair/)
+    expect(() => BUILTIN["equivocator"]!({ mode: "sideways" })).toThrow(/option mode must be one of onchain, offchain, offchain-pair, offchain-switch/)
+    expect(() => BUILTIN["equivocator"]!({ vary: "route" })).toThrow(/option vary must be one of tree, batch_cid/)
     expect(() => BUILTIN["censor"]!({})).toThrow(/names/)
     expect(() => BUILTIN["inflator"]!({ factor: "ten" })).toThrow(/option factor must be a number/)
   })

@@ -95,6 +95,10 @@ describe("audit endpoints [API-5]", () => {
     const statement = decodeAggregate(fromHex(r.body.encoding))
     expect(hex(aggregateDigest(statement))).toBe(r.body.statementHash)
     expect(verify(miner.identity.publicKey, aggregateDigest(statement), fromHex(r.body.signature))).toBe(true)
+    // Every listing names the statement by its digest (batch_cid included) with the signature over it.
+    const roots = await getJson(`${miner.url}/v1/roots/${EPOCH}`)
+    const listed = [roots.body.roots[0], round.body.aggregates[0], (await getJson(`${miner.url}/v1/aggregates?epoch=${EPOCH}`)).body.aggregates[0]]
+    for (const entry of listed) expect(entry).toMatchObject({ statementHash: r.body.statementHash, signature: r.body.signature })
     expect(r.body.statement).toMatchObject({ epoch: "3", receiptCount: W.length, support: statement.support.toString(), batchCid: hex(statement.batchCid!) })
     expect((await getJson(`${miner.url}/v1/aggregates/${EPOCH + 1n}/${hex(nameHash(NAME))}/${hex(miner.identity.publicKey)}`)).status).toBe(404)
     expect((await getJson(`${base()}/nope`)).status).toBe(400)

@@ -11,8 +11,10 @@ import { join } from "node:path"
 import { Effect, Layer, ManagedRuntime, References } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { buildAggregate } from "../../../spec/src/aggregate.ts"
-import { AGGREGATE_FLAG, ROUND_STATUS, type AggregateAccount } from "../../../spec/src/accounts.ts"
-import { equal, hex } from "../../../spec/src/bytes.ts"
+import { AGGREGATE_FLAG, AggregateLayout, ROUND_STATUS, type AggregateAccount } from "../../../spec/src/accounts.ts"
+import { equal, hex, u64le } from "../../../spec/src/bytes.ts"
+import { decodeFixed, encodeFixed } from "../../../spec/src/layout.ts"
+import { SPEC_VERSION } from "../../../spec/src/version.ts"
 import { sign } from "../../../spec/src/ed25519.ts"
 import { nameHash } from "../../../spec/src/name.ts"
 import { aggregateDigest, encodeAggregate, encodeRouteRecord, receiptHash, routeAuthDigest, routeAuthOf } from "../../../spec/src/objects.ts"
@@ -32,7 +34,7 @@ import { SolanaRpc } from "../Rpc.ts"
 import { SqliteRepository } from "../SqliteRepository.ts"
 import { nextAction, Repository } from "../Storage.ts"
 import { Submitter } from "../Submitter.ts"
-import { checkStatement, findLeafFault, sampleIndices } from "../Watcher.ts"
+import { AGGREGATE_OFFSET, checkStatement, findLeafFault, foreignPeer, sampleIndices } from "../Watcher.ts"
 import { bootstrap, DEV_PROGRAM_ID, DEV_PROGRAM_ID_BASE58, READER, read, SOL, startNet, startRpcProxy, type Net } from "./e2e-support.ts"
 import { keypair, routeHashOf, routeOf, signReceipt } from "./helpers.ts"
 
@@ -107,6 +109,25 @@ describe("pure rules", () => {
     expect(checkStatement(good)?.statement.support).toBe(s.support)
     expect(checkStatement({ ...good, signature: sign(keypair("other"), aggregateDigest(s)) })).toBeUndefined()
     expect(checkStatement({ ...good, statement: { ...s, support: 1n } })).toBeUndefined()
+  })
+
+  it("tells statements apart by digest, batch_cid included; filters Aggregate accounts by flags and epoch", () => {
+    const miner = keypair("ch-miner")
+    const s = buildAggregate(W.map((w) => signReceipt(w, 4n, "x.dns", new Uint8Array(32).fill(7))), stake, miner.publicKey).statement
+    const other = { ...s, batchCid: Uint8Array.of(0x01, 0x71, 0x12, 0x20, ...new Uint8Array(32).fill(3)) }
+    // Same route, root, support, count: a summary without the digest cannot tell them apart.
+    expect(hex(aggregateDigest(other))).not.toBe(hex(aggregateDigest(s)))
+    const account = encodeFixed(AggregateLayout, { ...decodeFixed(AggregateLayout, new Uint8Array(AggregateLayout.size), "zero"), flags: AGGREGATE_FLAG.submitted, epoch: 4n })
+    expect(account[AGGREGATE_OFFSET.flags]).toBe(AGGREGATE_FLAG.submitted)
+    expect(account.subarray(AGGREGATE_OFFSET.epoch, AGGREGATE_OFFSET.epoch + 8)).toEqual(u64le(4n))
+  })
+
+  it("ignores peers of another program or major spec version [VER-1]", () => {
+    const me = { miner: keypair("ch-peer").publicKey, programId: DEV_PROGRAM_ID, specVersion: SPEC_VERSION }
+    expect(foreignPeer(me, DEV_PROGRAM_ID)).toBeUndefined()
+    expect(foreignPeer({ ...me, specVersion: `${SPEC_VERSION.split(".")[0]}.9.0` }, DEV_PROGRAM_ID)).toBeUndefined()
+    expect(foreignPeer({ ...me, programId: new Uint8Array(32).fill(1) }, DEV_PROGRAM_ID)).toMatch(/acts on program/)
+    expect(foreignPeer({ ...me, specVersion: "99.0.0" }, DEV_PROGRAM_ID)).toMatch(/VER-1/)
   })
 
   it("records actions: attempts count sends, unspecified fields are kept", () => {

@@ -2,15 +2,17 @@
  * Dishonest committee members are caught and slashed by three honest miner processes with no human
  * action; an honest miner answers a reveal challenge on its own.
  *
- * The dishonest members are scripts with their own keys and a scripted "miner API" each (peers of the
- * honest miners):
+ * The dishonest members are scripts with their own keys, and all but one a scripted "miner API" (peers
+ * of the honest miners):
  *
  * - Mallory (epoch 1) submits aggregate A on-chain and gossips a different signed statement B for the
  *   same round → `prove_equivocation` [EQV-1, EQV-7]: jailed, slashed, stripped.
  * - Trudy (epoch 2) submits an aggregate with one leaf weighing more than its witness's stake, and
  *   serves its leaves → `pin_leaf` + `prove_bad_weight` [BLF-7].
- * - Wendy (epoch 2) submits a sound-looking aggregate and serves nothing → after the grace period a
- *   reveal challenge [RVL-1], unanswered, settled at its deadline as upheld [RVL-10].
+ * - Wendy (epoch 2) submits a sound-looking aggregate and runs no API at all: no honest miner has a URL
+ *   for her, and no listing names her aggregate. The watchers find it on chain (getProgramAccounts on
+ *   Aggregate accounts) and, after the grace period, open reveal challenges on sampled leaves
+ *   [RVL-1]; unanswered, they are settled at the deadline as upheld [RVL-10].
  * - An honest miner, challenged to reveal a leaf (opened with `dotdns miner challenge --reveal`),
  *   pins it and answers [RVL-7]; the challenge is rejected and the bond is the miner's.
  *
@@ -89,8 +91,8 @@ beforeAll(async () => {
   for (const k of [trudy, wendy]) await net.send(k, { kind: "minerBond", miner: k.publicKey, amount: 1n * SOL })
   const peers = await Promise.all([
     startScriptedPeer(mallory, new Map<bigint, ScriptedRound>([[1n, { built: malloryB, signature: signed(mallory, malloryB), serveLeaves: false }]])),
-    startScriptedPeer(trudy, new Map<bigint, ScriptedRound>([[2n, { built: trudyAgg, signature: signed(trudy, trudyAgg), serveLeaves: true }]])),
-    startScriptedPeer(wendy, new Map<bigint, ScriptedRound>([[2n, { built: wendyAgg, signature: signed(wendy, wendyAgg), serveLeaves: false, serveStatement: false }]]))
+    startScriptedPeer(trudy, new Map<bigint, ScriptedRound>([[2n, { built: trudyAgg, signature: signed(trudy, trudyAgg), serveLeaves: true }]]))
+    // Wendy serves no API: nobody has a URL for her.
   ])
   scripted.push(...peers)
   miners = await startMiners(net.rpcUrl, honestKeys, peers.map((p) => p.url))
@@ -161,7 +163,8 @@ describe("challenges filed by the miners themselves", () => {
     await untilJailed(trudy, "Trudy jailed")
     const pin = await read(net.client(READER).leafPin({ epoch: 2n, nameHash: NH, miner: trudy.publicKey, index: trudyAgg.leaves.findIndex((l) => equal(l.witness, W[0]!.publicKey)) }))
     expect(pin?.weight).toBe(stakeOf(W[0]!.publicKey) + 1n)
-    expect(miners.some((m) => /"message":"proveBadWeight filed"/.test(m.output()))).toBe(true)
+    // The miner logs the proof once it saw it confirmed, which may be after the test saw the jail.
+    await until("the proof logged", async () => miners.some((m) => /"message":"proveBadWeight filed"/.test(m.output())) || undefined)
 
     // An honest miner is challenged to reveal one of its leaves, through the CLI of another.
     const target = honestKeys[0]!
@@ -178,8 +181,8 @@ describe("challenges filed by the miners themselves", () => {
     const again = await runCli(["challenge", "--config", miners[2]!.config, "--reveal", `2/${NAME}/${toBase58(target.publicKey)}/1`])
     expect([again.code, again.out]).toEqual([1, expect.stringMatching(/rejected by the program: RVL-3/)])
 
-    // Wendy serves nothing. Half the challenge window after the submit window (slot 180) the miners
-    // open reveals; nobody answers; at the deadline (190) they are settled as upheld.
+    // Wendy serves no API, but her aggregate is on chain. Half the challenge window after the submit
+    // window (slot 180) the miners open reveals; nobody answers; at the deadline (190) they are upheld.
     await net.warp(180n)
     const challenged = await until("a reveal against Wendy", async () => {
       const open = await read(net.client(READER).programAccounts("Challenge", []))
@@ -187,6 +190,7 @@ describe("challenges filed by the miners themselves", () => {
       return mine.length > 0 ? mine : undefined
     })
     expect(challenged[0]!.account.status).toBe(CHALLENGE_STATUS.open)
+    await until("a watcher says why", async () => miners.some((m) => /an aggregate no known peer serves/.test(m.output())) || undefined)
     await net.warp(190n)
     await untilJailed(wendy, "Wendy jailed")
     const settled = await until("Wendy's reveals settled", async () => {

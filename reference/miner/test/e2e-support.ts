@@ -377,7 +377,20 @@ export const startScriptedPeer = async (miner: Keypair, rounds: Map<bigint, Scri
       const r = rounds.get(BigInt(roots[1]!))
       if (r === undefined || r.serveStatement === false) return json(200, { roots: [] })
       const s = r.built.statement
-      return json(200, { roots: [{ nameHash: hex(s.nameHash), routeHash: hex(s.routeHash), receiptRoot: hex(s.receiptRoot), support: String(s.support), receiptCount: s.receiptCount, miner: me }] })
+      return json(200, {
+        roots: [
+          {
+            nameHash: hex(s.nameHash),
+            routeHash: hex(s.routeHash),
+            receiptRoot: hex(s.receiptRoot),
+            support: String(s.support),
+            receiptCount: s.receiptCount,
+            miner: me,
+            statementHash: hex(aggregateDigest(s)),
+            signature: hex(r.signature)
+          }
+        ]
+      })
     }
     const m = /^\/v1\/aggregates\/(\d+)\/([0-9a-f]{64})\/([0-9a-f]{64})(\/leaves|\/proofs\/(\d+))?$/.exec(url.pathname)
     const r = m === null ? undefined : rounds.get(BigInt(m[1]!))
