@@ -10,6 +10,7 @@
  */
 import { createRequire } from "node:module"
 import { parentPort, workerData, type MessagePort } from "node:worker_threads"
+import { wireAccountKeys } from "./message.ts"
 
 interface BankrunAccount {
   readonly lamports: bigint
@@ -74,33 +75,6 @@ const SYSTEM = new Uint8Array(32)
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString("hex")
 
-const compactU16 = (b: Uint8Array, at: number): { value: number; next: number } => {
-  let value = 0
-  let shift = 0
-  let i = at
-  for (;;) {
-    const x = b[i++]!
-    value |= (x & 0x7f) << shift
-    if ((x & 0x80) === 0) return { value, next: i }
-    shift += 7
-  }
-}
-
-/** Writable account keys of a legacy wire transaction. */
-const writableKeys = (wire: Uint8Array): Uint8Array[] => {
-  const sigs = compactU16(wire, 0)
-  const msg = sigs.next + 64 * sigs.value
-  const numSigners = wire[msg]!
-  const readonlySigned = wire[msg + 1]!
-  const readonlyUnsigned = wire[msg + 2]!
-  const n = compactU16(wire, msg + 3)
-  const out: Uint8Array[] = []
-  for (let i = 0; i < n.value; i++) {
-    const writable = i < numSigners ? i < numSigners - readonlySigned : i < n.value - readonlyUnsigned
-    if (writable) out.push(wire.slice(n.next + 32 * i, n.next + 32 * (i + 1)))
-  }
-  return out
-}
 
 const touch = async (s: Slot, address: Uint8Array): Promise<void> => {
   const k = hexOf(address)
@@ -184,7 +158,7 @@ const handle = async (m: Request): Promise<unknown> => {
     }
     case "send": {
       const s = slotOf(m.ctx, m.generation)
-      for (const k of writableKeys(m.wire)) await touch(s, k)
+      for (const { key, writable } of wireAccountKeys(m.wire)) if (writable) await touch(s, key)
       const r = await s.ctx.banksClient.tryProcessVersionedTransaction(m.wire)
       return { result: r.result, logs: r.meta?.logMessages ?? [], computeUnits: r.meta?.computeUnitsConsumed ?? 0n }
     }

@@ -96,3 +96,32 @@ export const signTransaction = (
   const wire = Uint8Array.from([...compactU16(signatures.length), ...signatures.flatMap((s) => [...s]), ...message])
   return { message, signers, signatures, wire }
 }
+
+const readCompactU16 = (b: Uint8Array, at: number): { value: number; next: number } => {
+  let value = 0
+  let shift = 0
+  let i = at
+  for (;;) {
+    const x = b[i++]!
+    value |= (x & 0x7f) << shift
+    if ((x & 0x80) === 0) return { value, next: i }
+    shift += 7
+  }
+}
+
+/** The account keys of a legacy wire transaction, each with whether the message marks it writable. */
+export const wireAccountKeys = (wire: Uint8Array): { key: Uint8Array; writable: boolean }[] => {
+  const sigs = readCompactU16(wire, 0)
+  const msg = sigs.next + 64 * sigs.value
+  const numSigners = wire[msg]!
+  const readonlySigned = wire[msg + 1]!
+  const readonlyUnsigned = wire[msg + 2]!
+  const n = readCompactU16(wire, msg + 3)
+  const out: { key: Uint8Array; writable: boolean }[] = []
+  for (let i = 0; i < n.value; i++) {
+    const key = wire.slice(n.next + 32 * i, n.next + 32 * (i + 1))
+    const writable = i < numSigners ? i < numSigners - readonlySigned : i < n.value - readonlyUnsigned
+    out.push({ key, writable })
+  }
+  return out
+}

@@ -1,26 +1,17 @@
 /** Keypairs in the Solana CLI's JSON format: an array of 64 numbers, the 32-byte seed then the public key. */
 import { randomBytes } from "node:crypto"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import { equal } from "../../spec/src/bytes.ts"
+import { existsSync, writeFileSync } from "node:fs"
 import { keypairFromSeed, type Keypair } from "../../spec/src/ed25519.ts"
 import { fromBase58 } from "../client/base58.ts"
+import { keypairJson, readKeypairJsonFile } from "../client/keypair-file.ts"
 
 export const readKeypair = (path: string): Keypair => {
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"))
-  } catch (e) {
-    throw new Error(`${path}: not a Solana CLI keypair file (${(e as Error).message})`)
-  }
-  if (!Array.isArray(raw) || raw.length !== 64 || !raw.every((x) => Number.isInteger(x) && x >= 0 && x < 256))
-    throw new Error(`${path}: a Solana CLI keypair is a JSON array of 64 bytes`)
-  const bytes = Uint8Array.from(raw as number[])
-  const kp = keypairFromSeed(bytes.subarray(0, 32))
-  if (!equal(kp.publicKey, bytes.subarray(32))) throw new Error(`${path}: the public key does not match the secret key`)
+  const kp = readKeypairJsonFile(path)
+  if (typeof kp === "string") throw new Error(kp)
   return kp
 }
 
-export const keypairJson = (kp: Keypair): string => JSON.stringify([...kp.secretKey, ...kp.publicKey])
+export { keypairJson }
 
 export const writeKeypair = (path: string, kp: Keypair): void => writeFileSync(path, `${keypairJson(kp)}\n`, { mode: 0o600 })
 

@@ -7,25 +7,14 @@
 import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { dirname, isAbsolute, join, resolve } from "node:path"
-import { Context, Data, Effect, Layer, Schema, SchemaIssue } from "effect"
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml"
-import { fromBase58, toBase58 } from "../../programs/client/base58.ts"
+import { Context, Effect, Layer, Schema } from "effect"
+import { toBase58 } from "../../programs/client/base58.ts"
+import { readKeypairJsonFile } from "../../programs/client/keypair-file.ts"
 import { DEV_PROGRAM_ID_BASE58 } from "../../programs/client/program-id.ts"
-import { keypairFromSeed, type Keypair } from "../../spec/src/ed25519.ts"
-import { equal } from "../../spec/src/bytes.ts"
+import type { Keypair } from "../../spec/src/ed25519.ts"
+import { ConfigError, decodeConfig, parseKey, parseYaml, type Env, type EnvOverrides, type LineOf } from "../config/yaml-config.ts"
 
-export class ConfigError extends Data.TaggedError("ConfigError")<{
-  /** The file path, "environment" or "defaults". */
-  readonly source: string
-  readonly field?: string
-  readonly line?: number
-  readonly message: string
-}> {
-  override toString(): string {
-    const where = this.line === undefined ? this.source : `${this.source}:${this.line}`
-    return this.field === undefined ? `${where}: ${this.message}` : `${where}: ${this.field}: ${this.message}`
-  }
-}
+export { ConfigError }
 
 // ------------------------------------------------------------------------------------------- schema
 
@@ -227,17 +216,6 @@ export class ClientConfig extends Context.Service<ClientConfig, ClientSettings>(
 
 // ------------------------------------------------------------------------------------------ helpers
 
-export const parseKey = (s: string): Uint8Array | undefined => {
-  if (/^[0-9a-f]{64}$/.test(s)) return new Uint8Array(Buffer.from(s, "hex"))
-  if (!/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(s)) return undefined
-  try {
-    const b = fromBase58(s)
-    return b.length === 32 ? b : undefined
-  } catch {
-    return undefined
-  }
-}
-
 export const parseHostPort = (s: string): HostPortValue | undefined => {
   const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(s)
   const v4 = /^([0-9A-Za-z.-]+)(?::(\d{1,5}))?$/.exec(s)
@@ -247,26 +225,11 @@ export const parseHostPort = (s: string): HostPortValue | undefined => {
   return port >= 1 && port <= 65535 ? { host: m[1]!, port } : undefined
 }
 
-/** A Solana CLI keypair file: a JSON array of 64 bytes, seed ‖ public key. */
-export const readKeypairFile = (path: string): Keypair | string => {
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"))
-  } catch (e) {
-    return `cannot read keypair file ${path}: ${e instanceof Error ? e.message : String(e)}`
-  }
-  if (!Array.isArray(raw) || raw.length !== 64 || !raw.every((x) => Number.isInteger(x) && x >= 0 && x <= 255))
-    return `${path} is not a Solana keypair file (a JSON array of 64 bytes)`
-  const bytes = Uint8Array.from(raw as number[])
-  const kp = keypairFromSeed(bytes.subarray(0, 32))
-  if (!equal(kp.publicKey, bytes.subarray(32))) return `${path}: the public key does not match the secret key`
-  return kp
-}
-
-type EnvKind = "string" | "int" | "number" | "list" | "bool"
+/** A Solana CLI keypair file, or why it is not one. */
+export const readKeypairFile = readKeypairJsonFile
 
 /** Every environment override: `DOTDNS_CLIENT_<NAME>` → field path. Unknown `DOTDNS_CLIENT_*` names are errors. */
-export const ENV_OVERRIDES: Readonly<Record<string, { readonly path: readonly string[]; readonly kind: EnvKind }>> = {
+export const ENV_OVERRIDES: EnvOverrides = {
   DOTDNS_CLIENT_MODE: { path: ["mode"], kind: "string" },
   DOTDNS_CLIENT_DATA_DIR: { path: ["data_dir"], kind: "string" },
   DOTDNS_CLIENT_PROGRAM_ID: { path: ["program_id"], kind: "string" },
@@ -288,54 +251,6 @@ export const ENV_OVERRIDES: Readonly<Record<string, { readonly path: readonly st
   DOTDNS_CLIENT_LOG_FORMAT: { path: ["log", "format"], kind: "string" }
 }
 
-const envValue = (raw: string, kind: EnvKind): unknown => {
-  const t = raw.trim()
-  switch (kind) {
-    case "string":
-      return t
-    case "int":
-      return /^-?[0-9]+$/.test(t) ? Number(t) : t
-    case "number":
-      return t !== "" && Number.isFinite(Number(t)) ? Number(t) : t
-    case "bool":
-      return t === "1" || t === "true" ? true : t === "0" || t === "false" ? false : t
-    case "list":
-      return t.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
-  }
-}
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-const setIn = (obj: Record<string, unknown>, path: readonly string[], value: unknown): void => {
-  let cur = obj
-  for (const k of path.slice(0, -1)) {
-    if (!isRecord(cur[k])) cur[k] = {}
-    cur = cur[k] as Record<string, unknown>
-  }
-  cur[path[path.length - 1]!] = value
-}
-
-const lineOf = (doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number | undefined => {
-  let node: unknown = doc.contents
-  let line: number | undefined = (node as YamlNode | null)?.range ? counter.linePos((node as YamlNode).range![0]).line : undefined
-  for (const k of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === k)
-      if (pair === undefined) break
-      const keyNode = pair.key as YamlNode | null
-      if (keyNode?.range) line = counter.linePos(keyNode.range[0]).line
-      node = pair.value
-    } else if (isSeq(node) && typeof k === "number") {
-      node = node.items[k]
-      if ((node as YamlNode | null)?.range) line = counter.linePos((node as YamlNode).range![0]).line
-      else break
-    } else break
-  }
-  return line
-}
-
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
-
 export const defaultDataDir = (env: Readonly<Record<string, string | undefined>>): string =>
   join(env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "dotdns", "client")
 
@@ -344,35 +259,9 @@ export const defaultDataDir = (env: Readonly<Record<string, string | undefined>>
  * overrides applied. `source` names the file for messages and anchors relative paths; `lines` maps a
  * field path to its line in the file.
  */
-export const decodeClientConfig = (
-  raw: unknown,
-  source: string,
-  env: Readonly<Record<string, string | undefined>>,
-  lines: (path: readonly PropertyKey[]) => number | undefined = () => undefined
-): ClientSettings | ConfigError => {
-  const value: unknown = raw === null || raw === undefined ? {} : structuredClone(raw)
-  if (!isRecord(value)) return new ConfigError({ source, line: 1, message: "the config must be a YAML mapping" })
-  const fromEnv = new Map<string, string>()
-  for (const [name, v] of Object.entries(env)) {
-    if (!name.startsWith("DOTDNS_CLIENT_") || v === undefined) continue
-    const o = ENV_OVERRIDES[name]
-    if (o === undefined)
-      return new ConfigError({ source: "environment", field: name, message: `unknown override; known: ${Object.keys(ENV_OVERRIDES).join(", ")}` })
-    setIn(value, o.path, envValue(v, o.kind))
-    fromEnv.set(o.path.join("."), name)
-  }
-  const decoded = Schema.decodeUnknownResult(ClientConfigFile)(value, { errors: "all", onExcessProperty: "error" })
-  if (decoded._tag === "Failure") {
-    const issue = formatter(decoded.failure.issue).issues[0]
-    const path = (issue?.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? (p as { key: PropertyKey }).key : p)) as PropertyKey[]
-    const field = path.map(String).join(".")
-    const envName = [...fromEnv.entries()].find(([p]) => field === p || field.startsWith(`${p}.`))?.[1]
-    const message = issue?.message ?? decoded.failure.message
-    return envName !== undefined
-      ? new ConfigError({ source: "environment", field: `${field} (from ${envName})`, message })
-      : new ConfigError({ source, ...(field ? { field } : {}), ...(lines(path) !== undefined ? { line: lines(path)! } : {}), message })
-  }
-  return resolveSettings(decoded.success, source, env)
+export const decodeClientConfig = (raw: unknown, source: string, env: Env, lineOf?: LineOf): ClientSettings | ConfigError => {
+  const decoded = decodeConfig(ClientConfigFile, raw, { source, env, prefix: "DOTDNS_CLIENT_", overrides: ENV_OVERRIDES, ...(lineOf ? { lineOf } : {}) })
+  return decoded.ok ? resolveSettings(decoded.value, source, env) : decoded.error
 }
 
 const resolveSettings = (c: ClientConfigFile, source: string, env: Readonly<Record<string, string | undefined>>): ClientSettings | ConfigError => {
@@ -444,14 +333,9 @@ const resolveSettings = (c: ClientConfigFile, source: string, env: Readonly<Reco
 }
 
 /** Parses YAML text and validates it; pure apart from reading a witness key file. */
-export const parseClientConfig = (text: string, source: string, env: Readonly<Record<string, string | undefined>>): ClientSettings | ConfigError => {
-  const counter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true })
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!
-    return new ConfigError({ source, line: counter.linePos(e.pos[0]).line, message: `YAML: ${e.message.split("\n")[0]}` })
-  }
-  return decodeClientConfig(doc.toJS(), source, env, (path) => lineOf(doc, counter, path))
+export const parseClientConfig = (text: string, source: string, env: Env): ClientSettings | ConfigError => {
+  const yaml = parseYaml(text, source)
+  return "value" in yaml ? decodeClientConfig(yaml.value, source, env, yaml.lineOf) : yaml
 }
 
 export const loadClientConfig = Effect.fn("ClientConfig.load")(function* (

@@ -6,28 +6,15 @@
 import { existsSync, readFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { dirname, isAbsolute, resolve } from "node:path"
-import { Context, Data, Effect, Layer, Schema, SchemaGetter, SchemaIssue } from "effect"
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml"
-import { fromBase58, toBase58 } from "../../programs/client/base58.ts"
+import { Context, Effect, Layer, Schema, SchemaGetter } from "effect"
+import { toBase58 } from "../../programs/client/base58.ts"
 import { DEV_PROGRAM_ID_BASE58 } from "../../programs/client/program-id.ts"
 import { U64_MAX } from "../../spec/src/codec.ts"
+import { ConfigError, decodeConfig, parseKey, parseYaml, type Env, type EnvOverrides } from "../config/yaml-config.ts"
 
 // ------------------------------------------------------------------------------------------- errors
 
-export class ConfigError extends Data.TaggedError("ConfigError")<{
-  /** The file path, or "environment". */
-  readonly source: string
-  /** Dotted path of the offending field, e.g. `http.port`. */
-  readonly field?: string
-  /** 1-based line in the file, when the value came from the file. */
-  readonly line?: number
-  readonly message: string
-}> {
-  override toString(): string {
-    const where = this.line === undefined ? this.source : `${this.source}:${this.line}`
-    return this.field === undefined ? `${where}: ${this.message}` : `${where}: ${this.field}: ${this.message}`
-  }
-}
+export { ConfigError }
 
 // ------------------------------------------------------------------------------------------- schema
 
@@ -234,22 +221,8 @@ export class MinerConfig extends Context.Service<MinerConfig, MinerSettings>()("
 
 // ------------------------------------------------------------------------------------------ helpers
 
-/** A 32-byte key from base58 or 64 lowercase hex digits. */
-export const parseKey = (s: string): Uint8Array | undefined => {
-  if (/^[0-9a-f]{64}$/.test(s)) return new Uint8Array(Buffer.from(s, "hex"))
-  if (!/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(s)) return undefined
-  try {
-    const b = fromBase58(s)
-    return b.length === 32 ? b : undefined
-  } catch {
-    return undefined
-  }
-}
-
-type EnvKind = "string" | "int" | "list" | "bool"
-
 /** Every environment override: `DOTDNS_MINER_<NAME>` → field path. Unknown `DOTDNS_MINER_*` names are errors. */
-export const ENV_OVERRIDES: Readonly<Record<string, { readonly path: readonly string[]; readonly kind: EnvKind }>> = {
+export const ENV_OVERRIDES: EnvOverrides = {
   DOTDNS_MINER_IDENTITY: { path: ["identity"], kind: "string" },
   DOTDNS_MINER_PROGRAM_ID: { path: ["program_id"], kind: "string" },
   DOTDNS_MINER_RPC_URLS: { path: ["rpc", "urls"], kind: "list" },
@@ -276,90 +249,12 @@ export const ENV_OVERRIDES: Readonly<Record<string, { readonly path: readonly st
   DOTDNS_MINER_DUTIES_CHALLENGES: { path: ["duties", "challenges"], kind: "bool" }
 }
 
-const envValue = (raw: string, kind: EnvKind): unknown => {
-  switch (kind) {
-    case "string":
-      return raw
-    case "int":
-      return /^-?[0-9]+$/.test(raw.trim()) ? Number(raw.trim()) : raw
-    case "bool":
-      return raw === "1" || raw === "true" ? true : raw === "0" || raw === "false" ? false : raw
-    case "list":
-      return raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
-  }
-}
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-const setIn = (obj: Record<string, unknown>, path: readonly string[], value: unknown): void => {
-  let cur = obj
-  for (const k of path.slice(0, -1)) {
-    const next = cur[k]
-    if (!isRecord(next)) cur[k] = {}
-    cur = cur[k] as Record<string, unknown>
-  }
-  cur[path[path.length - 1]!] = value
-}
-
-/** The line of the deepest YAML node on `path` that exists (a missing key reports its parent). */
-const lineOf = (doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number | undefined => {
-  let node: unknown = doc.contents
-  let line: number | undefined = node && (node as YamlNode).range ? counter.linePos((node as YamlNode).range![0]).line : undefined
-  for (const k of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === k)
-      if (pair === undefined) break
-      const keyNode = pair.key as YamlNode | null
-      if (keyNode?.range) line = counter.linePos(keyNode.range[0]).line
-      node = pair.value
-      if ((node as YamlNode | null)?.range) line = counter.linePos((node as YamlNode).range![0]).line
-    } else if (isSeq(node) && typeof k === "number") {
-      node = node.items[k]
-      if ((node as YamlNode | null)?.range) line = counter.linePos((node as YamlNode).range![0]).line
-      else break
-    } else break
-  }
-  return line
-}
-
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
-
 /** Parses, overrides and validates; pure apart from reading the file. */
-export const parseConfig = (
-  text: string,
-  source: string,
-  env: Readonly<Record<string, string | undefined>>
-): MinerSettings | ConfigError => {
-  const counter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true })
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!
-    return new ConfigError({ source, line: counter.linePos(e.pos[0]).line, message: `YAML: ${e.message.split("\n")[0]}` })
-  }
-  const raw: unknown = doc.toJS() ?? {}
-  if (!isRecord(raw)) return new ConfigError({ source, line: 1, message: "the config file must be a YAML mapping" })
-
-  const fromEnv = new Map<string, string>()
-  for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith("DOTDNS_MINER_") || value === undefined) continue
-    const o = ENV_OVERRIDES[name]
-    if (o === undefined) return new ConfigError({ source: "environment", field: name, message: `unknown override; known: ${Object.keys(ENV_OVERRIDES).join(", ")}` })
-    setIn(raw, o.path, envValue(value, o.kind))
-    fromEnv.set(o.path.join("."), name)
-  }
-
-  const decoded = Schema.decodeUnknownResult(ConfigFile)(raw, { errors: "all", onExcessProperty: "error" })
-  if (decoded._tag === "Failure") {
-    const issue = formatter(decoded.failure.issue).issues[0]
-    const path = (issue?.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? (p as { key: PropertyKey }).key : p)) as PropertyKey[]
-    const field = path.map(String).join(".")
-    const envName = [...fromEnv.entries()].find(([p]) => field === p || field.startsWith(`${p}.`))?.[1]
-    const message = issue?.message ?? decoded.failure.message
-    return envName !== undefined
-      ? new ConfigError({ source: "environment", field: `${field} (from ${envName})`, message })
-      : new ConfigError({ source, field: field || undefined, line: lineOf(doc, counter, path), message })
-  }
-  return resolveSettings(decoded.success, source)
+export const parseConfig = (text: string, source: string, env: Env): MinerSettings | ConfigError => {
+  const yaml = parseYaml(text, source)
+  if (!("value" in yaml)) return yaml
+  const decoded = decodeConfig(ConfigFile, yaml.value, { source, env, prefix: "DOTDNS_MINER_", overrides: ENV_OVERRIDES, lineOf: yaml.lineOf })
+  return decoded.ok ? resolveSettings(decoded.value, source) : decoded.error
 }
 
 const resolveSettings = (c: ConfigFile, source: string): MinerSettings => {

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto"
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { Context, Data, Effect, Layer } from "effect"
 import { toBase58 } from "../../programs/client/base58.ts"
-import { equal } from "../../spec/src/bytes.ts"
+import { keypairJson, parseKeypairJson } from "../../programs/client/keypair-file.ts"
 import { keypairFromSeed, sign, type Keypair } from "../../spec/src/ed25519.ts"
 import { MinerConfig } from "./Config.ts"
 
@@ -20,22 +20,11 @@ export class IdentityError extends Data.TaggedError("IdentityError")<{ readonly 
 
 /** Parses a Solana CLI keypair file and checks that its public half matches its seed. */
 export const parseKeypairFile = (text: string, path: string): Keypair | IdentityError => {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    return new IdentityError({ path, message: "not JSON; expected a Solana CLI keypair (array of 64 numbers)" })
-  }
-  if (!Array.isArray(json) || json.length !== 64 || !json.every((b) => Number.isInteger(b) && b >= 0 && b <= 255))
-    return new IdentityError({ path, message: "expected a JSON array of 64 bytes (seed ‖ public key)" })
-  const bytes = Uint8Array.from(json as number[])
-  const kp = keypairFromSeed(bytes.subarray(0, 32))
-  if (!equal(kp.publicKey, bytes.subarray(32)))
-    return new IdentityError({ path, message: "the public key (bytes 32..63) does not belong to the seed (bytes 0..31)" })
-  return kp
+  const kp = parseKeypairJson(text)
+  return typeof kp === "string" ? new IdentityError({ path, message: kp }) : kp
 }
 
-export const keypairFileText = (kp: Keypair): string => JSON.stringify([...kp.secretKey, ...kp.publicKey])
+export const keypairFileText = keypairJson
 
 /** Writes a fresh keypair (mode 0600); refuses to overwrite. */
 export const generateKeypairFile = (path: string): Keypair => {
