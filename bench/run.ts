@@ -144,7 +144,8 @@ export const updateReadme = (m: Machine, results: readonly BenchResult[]): void 
     `${m.loadAverage.join(" ")}). Every figure is a ratio against a limit of this machine measured in the same run, never an absolute`,
     "timing test, and none of it runs in `npm test`. The full report, with the sha256 rates at 64–96 B, notes and the profiles of",
     "missed goals, is `bench/results/latest.md` (`npm run bench -- --readme` rewrites this section); the reliability harness is",
-    "`npm run reliability` (`bench/results/reliability.md`).",
+    "`npm run reliability` (`bench/results/reliability.md`). The DNS comparison needs Debian's `unbound` and `dnsperf`",
+    "(`apt-get install -y unbound dnsperf`); without them its rows read \"not measured\".",
     "",
     table(rows),
     ""
