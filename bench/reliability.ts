@@ -2,7 +2,7 @@
  * `npm run reliability`: the reliability harness, bounded and on loopback only. Writes
  * `bench/results/reliability.md` and `reliability.json`.
  *
- *   kill9        N kills -9 of a real miner process mid-ingest; no acknowledged receipt lost  reliability/kill9.ts
+ *   kill9        N kills -9 of a real miner process mid-ingest; no acknowledged receipt lost  reference/miner/test/kill9-loop.ts
  *   rpc          RPC outages (port dropped, answers swallowed, flapping) under running miners;
  *                retries with backoff, one submission per epoch, rounds finalize            reliability/rpc-outage.ts
  *   soak         a miner at a fixed ingest rate for 10 minutes, RSS and heap sampled         reliability/soak.ts
@@ -58,8 +58,8 @@ const part = async (id: string, title: string, needs: readonly [string, string][
 const PARTS: Record<string, () => Promise<PartReport>> = {
   kill9: () =>
     part("kill9", "Miner kill -9 loops (SQLite)", [[MINER, "the miner is not there"]], async () => {
-      const { kill9Loops } = await import("./reliability/kill9.ts")
-      const r = await kill9Loops({ kills: option("--kills", 10), seed: SEED, log })
+      const { kill9Loops } = await import("../reference/miner/test/kill9-loop.ts")
+      const r = await kill9Loops({ kills: option("--kills", 10), seed: SEED, label: "rel-k9", names: 64, log })
       return {
         pass: r.pass,
         summary:

@@ -91,19 +91,7 @@ export const rootEntryOf = (a: StoredAggregate): RootJson => ({
   signature: a.signature
 })
 
-export const summaryOf = (a: StoredAggregate): AggregateSummaryJson => ({
-  epoch: a.epoch,
-  nameHash: a.nameHash,
-  routeHash: a.routeHash,
-  receiptRoot: a.receiptRoot,
-  support: a.support,
-  receiptCount: a.receiptCount,
-  miner: a.miner,
-  statementHash: a.digest,
-  signature: a.signature,
-  batchCid: a.batchCid,
-  cursor: a.cursor
-})
+export const summaryOf = (a: StoredAggregate): AggregateSummaryJson => ({ epoch: a.epoch, ...rootEntryOf(a), batchCid: a.batchCid, cursor: a.cursor })
 
 // ------------------------------------------------------------------------------------------ service
 

@@ -1,19 +1,29 @@
 /**
- * Kill -9 loops: a real miner process (SQLite, synchronous=FULL) takes concurrent binary batches, is
- * SIGKILLed at a random moment mid-ingest, and is restarted on the same data directory, `kills` times.
- * After every restart each receipt it ever acknowledged (answered "accepted" or "duplicate") must be
- * served back; at the end, every stored receipt is stored once. Seeded: the seed is in the report.
+ * The kill -9 loop [API-1], shared by the test (a few kills, both stores) and the reliability harness
+ * (`npm run reliability`, more kills): a real miner process takes concurrent binary batches, is
+ * SIGKILLed at a random moment while a batch is in flight, and is restarted on the same data directory.
+ * After every restart each receipt it ever acknowledged ("accepted" or "duplicate") must be served
+ * back; at the end every stored receipt is stored once. Seeded, so a failing run is replayed by its seed.
  */
-import type { SignedReceipt } from "../../spec/src/aggregate.ts"
-import { hex } from "../../spec/src/bytes.ts"
-import { nameHash } from "../../spec/src/name.ts"
-import { encodeBinaryBatch, getJson, keypair, removeDir, signReceipt, startMiner, witnesses, type MinerProcess } from "../../reference/miner/test/helpers.ts"
+import type { SignedReceipt } from "../../../spec/src/aggregate.ts"
+import { hex } from "../../../spec/src/bytes.ts"
+import { nameHash } from "../../../spec/src/name.ts"
+import { encodeBinaryBatch, getJson, keypair, removeDir, signReceipt, startMiner, witnesses, type MinerOptions, type MinerProcess } from "./helpers.ts"
+
+export interface Kill9Round {
+  readonly killAfterMs: number
+  readonly acknowledged: number
+  readonly sent: number
+  readonly inFlightAtKill: number
+  /** Acknowledged receipts missing after the restart that followed this kill. */
+  readonly lost: number
+}
 
 export interface Kill9Report {
   readonly pass: boolean
   readonly seed: number
   readonly kills: number
-  readonly rounds: readonly { killAfterMs: number; acknowledged: number; sent: number; inFlightAtKill: number; lost: number }[]
+  readonly rounds: readonly Kill9Round[]
   readonly acknowledged: number
   readonly storedAtEnd: number
   readonly lost: number
@@ -21,6 +31,21 @@ export interface Kill9Report {
   readonly seconds: number
 }
 
+export interface Kill9Options {
+  readonly kills: number
+  readonly seed: number
+  /** Names the keypairs (witnesses, owner, miner) derive from. */
+  readonly label: string
+  /** Distinct receipts: 2 epochs × `names` × 250 witnesses. */
+  readonly names: number
+  /** Store and other miner options; `dev`, `dir` and `identity` are the loop's. */
+  readonly base?: Omit<MinerOptions, "dev" | "dir" | "identity">
+  readonly log?: (line: string) => void
+  /** Runs against the miner restarted after the last kill, before it stops, with what it stores. */
+  readonly atEnd?: (miner: MinerProcess, stored: ReadonlySet<string>) => Promise<void>
+}
+
+/** mulberry32: small and seedable. */
 const rng = (seed: number) => () => {
   seed = (seed + 0x6d2b79f5) | 0
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
@@ -30,21 +55,22 @@ const rng = (seed: number) => () => {
 
 const EPOCH = 20n
 const ROUTE = new Uint8Array(32).fill(0x5e)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export const kill9Loops = async (opts: { kills: number; seed?: number; log?: (s: string) => void }): Promise<Kill9Report> => {
+export const receiptKey = (r: SignedReceipt): string => `${r.receipt.epoch}/${hex(r.receipt.nameHash)}/${hex(r.receipt.witness)}`
+
+export const kill9Loops = async (o: Kill9Options): Promise<Kill9Report> => {
   const t0 = Date.now()
-  const log = opts.log ?? (() => {})
-  const seed = opts.seed ?? Date.now() % 1_000_000
-  const random = rng(seed)
-  const names = Array.from({ length: 64 }, (_, i) => `k${i}.dns`)
-  const W = witnesses(250, "rel-k9")
+  const log = o.log ?? (() => {})
+  const random = rng(o.seed)
+  const names = Array.from({ length: o.names }, (_, i) => `${o.label}-${i}.dns`)
+  const W = witnesses(250, o.label)
   const pool: SignedReceipt[] = []
   for (const epoch of [EPOCH, EPOCH - 1n]) for (const n of names) for (const w of W) pool.push(signReceipt(w, epoch, n, ROUTE))
   for (let i = pool.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
     ;[pool[i], pool[j]] = [pool[j]!, pool[i]!]
   }
-  const key = (r: SignedReceipt) => `${r.receipt.epoch}/${hex(r.receipt.nameHash)}/${hex(r.receipt.witness)}`
   const stored = async (url: string): Promise<{ keys: Set<string>; rows: number }> => {
     const keys = new Set<string>()
     let rows = 0
@@ -58,23 +84,25 @@ export const kill9Loops = async (opts: { kills: number; seed?: number; log?: (s:
       }
     return { keys, rows }
   }
-  const dev = { epoch: EPOCH, witnesses: W.map((w) => ({ key: w.publicKey, stake: 5n })), names: names.map((name) => ({ name, owner: keypair("rel-k9-owner").publicKey })) }
-  const identity = keypair("rel-k9-miner")
+  const dev = { epoch: EPOCH, witnesses: W.map((w) => ({ key: w.publicKey, stake: 5n })), names: names.map((name) => ({ name, owner: keypair(`${o.label}-owner`).publicKey })) }
+  const identity = keypair(`${o.label}-miner`)
   const acknowledged = new Set<string>()
-  const rounds: Kill9Report["rounds"][number][] = []
+  const rounds: Kill9Round[] = []
+  const missing = (present: Set<string>) => [...acknowledged].filter((k) => !present.has(k)).length
   let next = 0
   let sentTotal = 0
   let dir: string | undefined
   let miner: MinerProcess | undefined
   let lostTotal = 0
   try {
-    for (let round = 0; round < opts.kills; round++) {
-      miner = await startMiner({ dev, dir, identity })
+    for (let round = 0; round < o.kills; round++) {
+      miner = await startMiner({ ...o.base, dev, dir, identity })
       dir = miner.dir
-      const present = await stored(miner.url)
-      const lost = [...acknowledged].filter((k) => !present.keys.has(k)).length
-      lostTotal += lost
-      if (round > 0) rounds[round - 1] = { ...rounds[round - 1]!, lost }
+      if (round > 0) {
+        const lost = missing((await stored(miner.url)).keys)
+        lostTotal += lost
+        rounds[round - 1] = { ...rounds[round - 1]!, lost }
+      }
       const killAfter = 40 + Math.floor(random() * 400)
       let stop = false
       let inFlight = 0
@@ -86,13 +114,14 @@ export const kill9Loops = async (opts: { kills: number; seed?: number; log?: (s:
           const batch = pool.slice(next, next + size)
           next += batch.length
           sentTotal += batch.length
+          // Some receipts again, acknowledged or not: they must come back as duplicates or be stored now.
           if (random() < 0.3 && next > size) batch.push(pool[Math.floor(random() * (next - size))]!)
           inFlight++
           try {
             const res = await fetch(`${m.url}/v1/receipts`, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: encodeBinaryBatch(batch) })
             if (res.status !== 200) continue
             const body = (await res.json()) as { results: { index: number; status: string }[] }
-            for (const r of body.results) if (r.status === "accepted" || r.status === "duplicate") acknowledged.add(key(batch[r.index]!))
+            for (const r of body.results) if (r.status === "accepted" || r.status === "duplicate") acknowledged.add(receiptKey(batch[r.index]!))
           } catch {
             return // the process died under us
           } finally {
@@ -101,26 +130,27 @@ export const kill9Loops = async (opts: { kills: number; seed?: number; log?: (s:
         }
       }
       const senders = Array.from({ length: 4 }, sender)
-      await new Promise((r) => setTimeout(r, killAfter))
+      await sleep(killAfter)
       // mid-ingest: a batch is on its way when the kill comes
-      for (let i = 0; i < 200 && inFlight === 0; i++) await new Promise((r) => setTimeout(r, 5))
+      for (let i = 0; i < 200 && inFlight === 0; i++) await sleep(5)
       const atKill = inFlight
       stop = true
       await miner.kill9()
       await Promise.all(senders)
       rounds.push({ killAfterMs: killAfter, acknowledged: acknowledged.size, sent: sentTotal, inFlightAtKill: atKill, lost: 0 })
-      log(`kill -9 ${round + 1}/${opts.kills}: after ${killAfter} ms, ${atKill} batches in flight; ${acknowledged.size} acknowledged so far`)
+      log(`kill -9 ${round + 1}/${o.kills}: after ${killAfter} ms, ${atKill} batches in flight; ${acknowledged.size} acknowledged so far`)
     }
-    miner = await startMiner({ dev, dir, identity })
+    miner = await startMiner({ ...o.base, dev, dir, identity })
     const end = await stored(miner.url)
-    const lost = [...acknowledged].filter((k) => !end.keys.has(k)).length
+    const lost = missing(end.keys)
     lostTotal += lost
     if (rounds.length > 0) rounds[rounds.length - 1] = { ...rounds[rounds.length - 1]!, lost }
+    await o.atEnd?.(miner, end.keys)
     await miner.stop()
     return {
       pass: lostTotal === 0 && acknowledged.size > 0 && end.rows === end.keys.size,
-      seed,
-      kills: opts.kills,
+      seed: o.seed,
+      kills: o.kills,
       rounds,
       acknowledged: acknowledged.size,
       storedAtEnd: end.keys.size,
