@@ -46,21 +46,33 @@ export const buildAggregate = (
   for (let i = 1; i < sorted.length; i++)
     if (compare(sorted[i - 1]!.receipt.witness, sorted[i]!.receipt.witness) === 0) throw new RangeError("one receipt per witness")
   const leaves = sorted.map((r) => leafOf(r, weightOf(r.receipt.witness)))
+  const first = sorted[0]!.receipt
+  return { ...aggregateOver(leaves, { epoch: first.epoch, nameHash: first.nameHash, routeHash: first.routeHash, miner, batchCid }), receipts: sorted }
+}
+
+/**
+ * The statement, tree and opening over `leaves` exactly as given — their order and weights unchecked, so
+ * tests and generated traces can build faulty aggregates with the same code honest miners use.
+ */
+export const aggregateOver = (
+  leaves: readonly Leaf[],
+  head: Pick<AggregateStatement, "epoch" | "nameHash" | "routeHash" | "miner" | "batchCid">
+): Omit<BuiltAggregate, "receipts"> => {
+  if (leaves.length === 0) throw new RangeError("an aggregate has at least one leaf")
   const levels = buildLevels(leaves.map(leafNode))
   const root = levels[levels.length - 1]![0]!
-  const first = sorted[0]!.receipt
   const statement: AggregateStatement = {
-    epoch: first.epoch,
-    nameHash: first.nameHash,
-    routeHash: first.routeHash,
+    epoch: head.epoch,
+    nameHash: head.nameHash,
+    routeHash: head.routeHash,
     receiptRoot: root.hash,
     support: root.sum,
     receiptCount: leaves.length,
-    miner,
-    batchCid
+    miner: head.miner,
+    batchCid: head.batchCid
   }
   const opening: RootOpening =
     leaves.length === 1 ? { kind: "leaf", leaf: leaves[0]! } : { kind: "node", ...rootChildren(levels[0]!) }
-  return { statement, leaves, receipts: sorted, levels, opening, proof: (i) => inclusionPath(levels, i) }
+  return { statement, leaves, levels, opening, proof: (i) => inclusionPath(levels, i) }
 }
 // #endregion build-aggregate

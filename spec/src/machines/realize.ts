@@ -5,11 +5,12 @@
  * The World driver lives in `spec/test/world.ts` for now.
  */
 import { CHANGE_KIND, type Change } from "../accounts.ts"
+import { aggregateOver, leafOf } from "../aggregate.ts"
 import { zeros } from "../bytes.ts"
 import { sign, type Keypair } from "../ed25519.ts"
 import { H } from "../hash.ts"
-import { buildLevels, inclusionPath, leafNode, rootChildren, type SumNode } from "../merkle.ts"
-import { aggregateDigest, receiptHash, routeAuthDigest, routeAuthOf, type AggregateStatement, type Leaf, type Receipt, type RouteRecord } from "../objects.ts"
+import { leafNode, type SumNode } from "../merkle.ts"
+import { aggregateDigest, routeAuthDigest, routeAuthOf, type AggregateStatement, type Leaf, type Receipt, type RouteRecord } from "../objects.ts"
 import type { LeafRef, Op, RootOpening } from "../ops.ts"
 import { LOCALNET_PARAMS, PARAM, type ParamName, type Params } from "../params.ts"
 import { roundKey, type State } from "../state.ts"
@@ -157,30 +158,15 @@ export const plantedAggregate = (
   const rh = routeHash(record)
   const order = [0, 1, 2, 3, 5, 4, 6, 7].map((i) => sorted[i % sorted.length]!)
   const receipts = order.map((w, i) => receipt(w, epoch, name, i === LEAF.mismatch ? H("dotdns/test/other-route") : rh))
-  const leaves: Leaf[] = receipts.map((r, i) => ({
-    receiptHash: receiptHash(r.receipt, r.signature),
-    witness: r.receipt.witness,
-    weight: stakeOf(r.receipt.witness) + (i === LEAF.badWeight ? 1n : 0n)
-  }))
-  const levels = buildLevels(leaves.map(leafNode))
-  const root = levels[levels.length - 1]![0]!
-  const statement: AggregateStatement = {
-    epoch,
-    nameHash: nameHash(name),
-    routeHash: rh,
-    receiptRoot: root.hash,
-    support: root.sum,
-    receiptCount: leaves.length,
-    miner,
-    batchCid: null
-  }
+  const leaves: Leaf[] = receipts.map((r, i) => leafOf(r, stakeOf(r.receipt.witness) + (i === LEAF.badWeight ? 1n : 0n)))
+  const { statement, opening, proof } = aggregateOver(leaves, { epoch, nameHash: nameHash(name), routeHash: rh, miner, batchCid: null })
   const single = leafNode(leaves[0]!)
   return {
     statement,
-    opening: { kind: "node", ...rootChildren(levels[0]!) },
+    opening,
     leaves,
     receipts,
-    proof: (i) => inclusionPath(levels, i),
+    proof,
     other: {
       statement: { ...statement, receiptRoot: single.hash, support: single.sum, receiptCount: 1 },
       opening: { kind: "leaf", leaf: leaves[0]! }

@@ -2,12 +2,12 @@
  * A fixed population and the op builders the transition vectors, the account vectors and the property
  * tests share: four miners (three allowlisted), five witnesses, two owners with a name each, an admin.
  */
-import { buildAggregate, type BuiltAggregate, type SignedReceipt } from "../../src/aggregate.ts"
+import { aggregateOver, buildAggregate, leafOf, type BuiltAggregate, type SignedReceipt } from "../../src/aggregate.ts"
 import { hex } from "../../src/bytes.ts"
 import { sign, type Keypair } from "../../src/ed25519.ts"
-import { buildLevels, inclusionPath, leafNode, rootChildren, type SumNode } from "../../src/merkle.ts"
+import type { SumNode } from "../../src/merkle.ts"
 import { nameHash } from "../../src/name.ts"
-import { aggregateDigest, receiptHash, routeHash, type AggregateStatement, type Leaf, type RouteRecord } from "../../src/objects.ts"
+import { aggregateDigest, routeHash, type AggregateStatement, type Leaf, type RouteRecord } from "../../src/objects.ts"
 import type { LeafRef, Op, RootOpening, SignedAggregate } from "../../src/ops.ts"
 import { LOCALNET_PARAMS, type Params } from "../../src/params.ts"
 import { key, receipt, route, World } from "../world.ts"
@@ -81,37 +81,13 @@ export const leafRef = (epoch: bigint, name: string, miner: Keypair, index: numb
   index
 })
 
-export interface Custom {
-  readonly statement: AggregateStatement
-  readonly opening: RootOpening
-  readonly leaves: readonly Leaf[]
-  readonly levels: readonly SumNode[][]
-  proof(i: number): SumNode[]
-}
+export type Custom = ReturnType<typeof aggregateOver>
 
 /** An aggregate over exactly these leaves, in this order — honest or not. */
-export const custom = (miner: Keypair, epoch: bigint, name: string, rh: Uint8Array, leaves: readonly Leaf[]): Custom => {
-  const levels = buildLevels(leaves.map(leafNode))
-  const root = levels[levels.length - 1]![0]!
-  const statement: AggregateStatement = {
-    epoch,
-    nameHash: nameHash(name),
-    routeHash: rh,
-    receiptRoot: root.hash,
-    support: root.sum,
-    receiptCount: leaves.length,
-    miner: miner.publicKey,
-    batchCid: null
-  }
-  const opening: RootOpening = leaves.length === 1 ? { kind: "leaf", leaf: leaves[0]! } : { kind: "node", ...rootChildren(levels[0]!) }
-  return { statement, opening, leaves, levels, proof: (i) => inclusionPath(levels, i) }
-}
+export const custom = (miner: Keypair, epoch: bigint, name: string, rh: Uint8Array, leaves: readonly Leaf[]): Custom =>
+  aggregateOver(leaves, { epoch, nameHash: nameHash(name), routeHash: rh, miner: miner.publicKey, batchCid: null })
 
-export const leafOfReceipt = (r: SignedReceipt, weight: bigint): Leaf => ({
-  receiptHash: receiptHash(r.receipt, r.signature),
-  witness: r.receipt.witness,
-  weight
-})
+export const leafOfReceipt = leafOf
 
 export const pinOp = (agg: { leaves: readonly Leaf[]; proof(i: number): SumNode[]; statement: AggregateStatement }, index: number): Op => ({
   kind: "pinLeaf",
